@@ -1,0 +1,1 @@
+"""The drafting bot, its workflow and its surfaces (web, Slack, CLI)."""

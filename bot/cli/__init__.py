@@ -1,0 +1,173 @@
+"""``draftdesk``: a thin typer CLI over the library (errors as one clean line, exit code 1)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
+
+from bot.settings import Settings
+from ingest.errors import IngestError
+from knowledge_base.errors import KnowledgeBaseError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+app = typer.Typer(
+    name="draftdesk",
+    help="Self-hosted customer-service copilot: grounded drafts, human approval.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+KNOWN_ERRORS: tuple[type[Exception], ...] = (KnowledgeBaseError, IngestError)
+
+
+def fail(message: str) -> typer.Exit:
+    """Print one clean error line and return the exit to raise."""
+    console.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code=1)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as exc:
+        raise fail(f"invalid settings: {exc}") from exc
+
+
+def services_for_cli(settings: Settings) -> Any:
+    """Build services (loads the embedding model) for commands that need the index."""
+    from bot.services import build_services
+
+    return build_services(settings)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories to ingest.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
+) -> None:
+    """Ingest md, html, pdf, csv, docx and txt files as published articles and index them.
+
+    Example: draftdesk ingest knowledge_base/demo --json
+    """
+    from ingest.pipeline import ingest_paths
+
+    settings = load_settings()
+    services = services_for_cli(settings)
+    show_bar = not as_json and sys.stderr.isatty()
+    with Progress(
+        TextColumn("embedding"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        console=console, disable=not show_bar,
+    ) as bar:
+        task = bar.add_task("embed", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        report = ingest_paths(
+            paths, session_factory=services.session_factory, index=services.index,
+            embedder=services.embedder, progress=progress,
+        )
+    if services.pipeline is not None:
+        services.pipeline.retriever.refresh()
+    if as_json:
+        typer.echo(json.dumps(report.as_json()))
+    else:
+        typer.echo(
+            f"{report.articles} articles, {report.chunks} chunks, "
+            f"{report.embedded} embedded, {report.deleted} deleted"
+        )
+    for failure in report.failed:
+        console.print(f"[red]failed:[/red] {failure.path}: {failure.error}", highlight=False)
+    services.close()
+    if report.failed:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def ask(
+    text: Annotated[str, typer.Argument(help="The buyer's message.")],
+    name: Annotated[str | None, typer.Option("--name", help="The buyer's first name.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the draft as JSON.")] = False,
+) -> None:
+    """Draft a reply to a buyer message and show its sources (nothing is sent).
+
+    Example: draftdesk ask "where is my parcel? order 112-3456789-1234567" --name Maria
+    """
+    from bot.drafting.interface import DraftRequest
+
+    if not text.strip():
+        raise fail("the message is empty")
+    settings = load_settings()
+    services = services_for_cli(settings)
+    if services.index.count() == 0:
+        raise fail("the knowledge base index is empty: run `draftdesk ingest knowledge_base/demo`")
+    draft = services.drafter.draft(DraftRequest(buyer_messages=[text], buyer_name=name))
+    services.close()
+    if as_json:
+        payload = draft.model_dump(mode="json", exclude={"debug", "kb_revisions", "language",
+                                                          "sentiment", "handoff_reason"})
+        payload["citations"] = [c.model_dump() for c in draft.citations]
+        typer.echo(json.dumps(payload, ensure_ascii=False))
+        return
+    typer.echo(draft.text)
+    typer.echo("")
+    label = "hand-off" if draft.handoff else "answer"
+    typer.echo(f"[{label}] confidence {draft.confidence:.2f} · topics {', '.join(draft.intents)}")
+    for citation in draft.citations:
+        typer.echo(f"  source: {citation.title} ({citation.article_id} r{citation.revision})")
+    for check in draft.checks:
+        if not check.passed:
+            typer.echo(f"  check {check.severity}: {check.id}: {check.message}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Start the web app (widget API, console, KB editor) and the in-process worker.
+
+    Example: draftdesk serve --port 8000
+    """
+    import uvicorn
+
+    from bot.web.app import create_app
+
+    settings = load_settings()
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
+
+
+def _register_plugins() -> None:
+    """Sub-commands from packages above bot (e.g. ``draftdesk eval`` from evals)."""
+    for entry in entry_points(group="draftdesk.commands"):
+        try:
+            app.add_typer(entry.load(), name=entry.name)
+        except ImportError:
+            continue
+
+
+def main() -> None:
+    """Console-script entry point."""
+    _register_plugins()
+    try:
+        app()
+    except KNOWN_ERRORS as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(1)

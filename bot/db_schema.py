@@ -1,0 +1,11 @@
+"""Imports every table module so Alembic and tests see the complete schema.
+
+Add a module here when a package gains tables (and write its migration).
+"""
+
+from __future__ import annotations
+
+import knowledge_base.models  # noqa: F401
+from knowledge_base.db import Base
+
+target_metadata = Base.metadata

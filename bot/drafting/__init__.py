@@ -1,0 +1,1 @@
+"""Composing reply drafts: the offline composer, the LLM composer and the pipeline."""

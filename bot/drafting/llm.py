@@ -1,0 +1,171 @@
+"""The LLM composer (LangChain ``init_chat_model``): labelled prompt parts, verified citations.
+
+Buyer PII is replaced by placeholders before anything leaves the process and restored after.
+Any failure (network, bad JSON, no valid citation) raises, and the pipeline falls back to the
+offline composer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.drafting.offline import ComposedReply, ComposeInput, first_name
+from bot.drafting.schema import Citation
+from bot.settings import Settings
+from bot.understanding.signals import ORDER_ID, clean_text
+
+PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_PHONE = re.compile(r"(?<![\d-])(\+?\d[\d ().-]{7,}\d)(?![\d-])")
+_STREET = re.compile(
+    r"\b\d{1,5}\s+(\w+\s){0,3}(street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|"
+    r"court|ct|way|place|pl)\b\.?",
+    re.I,
+)
+
+
+class LlmComposerError(Exception):
+    """The model's answer could not be used (the pipeline falls back)."""
+
+    code = "llm_composer_failed"
+
+
+@dataclass
+class Redaction:
+    """Placeholders for PII in text sent to an outside model, and the way back."""
+
+    mapping: dict[str, str] = field(default_factory=dict)
+
+    def redact(self, text: str, *, name: str | None) -> str:
+        def keep(prefix: str) -> Any:
+            def repl(match: re.Match[str]) -> str:
+                value = match.group(0)
+                for token, original in self.mapping.items():
+                    if original == value:
+                        return token
+                token = f"[{prefix}_{sum(k.startswith(f'[{prefix}_') for k in self.mapping) + 1}]"
+                self.mapping[token] = value
+                return token
+
+            return repl
+
+        text = _EMAIL.sub(keep("EMAIL"), text)
+        text = ORDER_ID.sub(keep("ORDER"), text)
+        text = _PHONE.sub(keep("PHONE"), text)
+        text = _STREET.sub(keep("ADDRESS"), text)
+        if name:
+            text = re.sub(rf"\b{re.escape(name)}\b", "[BUYER_NAME]", text)
+            self.mapping["[BUYER_NAME]"] = name
+        return text
+
+    def restore(self, text: str) -> str:
+        for token, original in self.mapping.items():
+            # E-mails, phones and addresses never go back into a reply; order ids and the
+            # buyer's first name do.
+            if token.startswith(("[ORDER_", "[BUYER_NAME]")):
+                text = text.replace(token, original)
+        return text
+
+
+class LlmComposer:
+    """Drafts with a chat model; verifies that it cites only retrieved passages."""
+
+    def __init__(self, chat_model: Any, *, name: str, settings: Settings) -> None:
+        self._model = chat_model
+        self.name = name
+        self._settings = settings
+        self._instructions = (PROMPTS_DIR / "instructions.txt").read_text(encoding="utf-8")
+        self._context = (PROMPTS_DIR / "context.txt").read_text(encoding="utf-8")
+        self.instructions_text = self._instructions
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, chat_model: Any | None = None) -> LlmComposer:
+        """``DRAFTDESK_LLM=provider:model`` through ``init_chat_model`` (or a given model)."""
+        if chat_model is not None:
+            return cls(chat_model, name=f"llm:{type(chat_model).__name__}", settings=settings)
+        from langchain.chat_models import init_chat_model
+
+        spec = settings.llm or ""
+        provider, _, model = spec.partition(":")
+        if not model:
+            provider, model = "openai", spec
+        kwargs: dict[str, Any] = {"timeout": settings.llm_timeout_seconds, "max_retries": 1}
+        if settings.llm_base_url:
+            kwargs["base_url"] = settings.llm_base_url
+        if settings.llm_api_key is not None:
+            kwargs["api_key"] = settings.llm_api_key.get_secret_value()
+        elif settings.llm_base_url:
+            kwargs["api_key"] = "not-needed"  # local OpenAI-compatible servers ignore it
+        model_obj = init_chat_model(model, model_provider=provider, **kwargs)
+        return cls(model_obj, name=f"llm:{spec}", settings=settings)
+
+    def messages(self, data: ComposeInput, *, buyer_text: str, redaction: Redaction) -> list[Any]:
+        """System instructions, KB context and buyer text as separate, labelled messages."""
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        name = first_name(data.buyer_name)
+        instructions = self._instructions.format(
+            seller_name=self._settings.seller_name,
+            greeting_name="[BUYER_NAME]" if name else "there",
+            signature=self._settings.signature,
+        )
+        knowledge = "\n\n".join(
+            f"[{c.id}] {c.title}\n{clean_text(c.text)}" for c in data.answer_chunks
+        )
+        order_facts = data.order.model_dump_json() if data.order else "none"
+        verdicts = "\n".join(f"- {v.text} (rules: {', '.join(v.rule_ids)})"
+                             for v in data.verdicts) or "none"
+        context = self._context.format(
+            knowledge=knowledge or "none",
+            order_facts=redaction.redact(order_facts, name=None),
+            verdicts=redaction.redact(verdicts, name=None),
+        )
+        buyer = redaction.redact(clean_text(buyer_text), name=name)
+        return [
+            SystemMessage(content=instructions),
+            HumanMessage(content=context),
+            HumanMessage(content=f"BUYER MESSAGE:\n<<<\n{buyer}\n>>>"),
+        ]
+
+    def compose(self, data: ComposeInput, *, buyer_text: str) -> ComposedReply:
+        redaction = Redaction()
+        if first_name(data.buyer_name):
+            redaction.mapping["[BUYER_NAME]"] = first_name(data.buyer_name) or ""
+        response = self._model.invoke(self.messages(data, buyer_text=buyer_text,
+                                                     redaction=redaction))
+        content = response.content if isinstance(response.content, str) else json.dumps(
+            response.content
+        )
+        parsed = _parse_json(content)
+        reply = parsed.get("reply")
+        cited_ids = parsed.get("citations")
+        if not isinstance(reply, str) or not reply.strip():
+            raise LlmComposerError("the model's answer has no reply text")
+        if not isinstance(cited_ids, list):
+            raise LlmComposerError("the model's answer has no citation list")
+        by_id = {c.id: c for c in data.answer_chunks}
+        valid = [by_id[c] for c in dict.fromkeys(str(x) for x in cited_ids) if c in by_id]
+        if not valid:
+            raise LlmComposerError("the model cited no retrieved passage")
+        citations = [
+            Citation(article_id=c.article_id, revision=c.revision, title=c.title, chunk_id=c.id)
+            for c in valid
+        ]
+        return ComposedReply(text=redaction.restore(reply.strip()), citations=citations)
+
+
+def _parse_json(content: str) -> dict[str, Any]:
+    match = re.search(r"\{.*\}", content, re.S)
+    if match is None:
+        raise LlmComposerError("the model did not answer with JSON")
+    try:
+        value = json.loads(match.group(0))
+    except json.JSONDecodeError as exc:
+        raise LlmComposerError("the model's JSON could not be parsed") from exc
+    if not isinstance(value, dict):
+        raise LlmComposerError("the model's JSON is not an object")
+    return value

@@ -1,0 +1,194 @@
+"""The offline composer: a humane reply built from the best article(s), no LLM needed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.drafting.schema import Citation, OrderFacts, PolicyVerdict
+from ingest.index import IndexedChunk
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+MAX_ANSWER_CHARS = 900
+
+
+@lru_cache(maxsize=4)
+def load_wording(language: str = "en") -> dict[str, Any]:
+    path = TEMPLATES_DIR / f"offline_{language}.yaml"
+    if not path.exists():
+        path = TEMPLATES_DIR / "offline_en.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+@dataclass
+class ComposeInput:
+    """What the composer may use; every fact in the reply comes from these."""
+
+    buyer_name: str | None
+    topic: str | None
+    sentiment: str
+    handoff: bool
+    handoff_reason: str | None
+    answer_chunks: Sequence[IndexedChunk] = ()
+    order: OrderFacts | None = None
+    unknown_order_id: str | None = None
+    verdicts: Sequence[PolicyVerdict] = ()
+    seller_name: str = "our shop"
+    signature: str = "The team"
+    extra_answers: Sequence[IndexedChunk] = field(default_factory=tuple)
+
+
+@dataclass
+class ComposedReply:
+    text: str
+    citations: list[Citation]
+
+
+def first_name(name: str | None) -> str | None:
+    if not name:
+        return None
+    part = re.sub(r"[^\w' -]", "", name).strip().split()
+    return part[0].capitalize() if part else None
+
+
+def _plain(markdown: str) -> str:
+    text = re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: m.group(1) or m.group(2), markdown)
+    text = re.sub(r"(?<!\w)[*_](\S.*?\S|\S)[*_](?!\w)", r"\1", text)
+    text = re.sub(r"`([^`]+)`", r"\1", text)
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
+    return text.strip()
+
+
+def chunk_paragraphs(chunk: IndexedChunk) -> list[str]:
+    """The chunk's paragraphs without its title/heading prefix line or Markdown headings."""
+    lines = chunk.text.splitlines()
+    if lines and chunk.title and lines[0].strip().startswith(chunk.title):
+        lines = lines[1:]
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        if line.lstrip().startswith("#") or not line.strip():
+            if current:
+                paragraphs.append("\n".join(current))
+                current = []
+            continue
+        current.append(line.rstrip())
+    if current:
+        paragraphs.append("\n".join(current))
+    return [_plain(p) for p in paragraphs if p.strip()]
+
+
+def _order_sentence(order: OrderFacts) -> str:
+    def day(d: Any) -> str:
+        return f"{d.day} {d:%B %Y}"
+
+    status = order.status.replace("_", " ")
+    if order.delivered_at:
+        text = f"Order {order.order_id} was delivered on {day(order.delivered_at)}."
+    elif order.status in {"shipped", "partially_shipped"} and order.shipped_at:
+        text = f"Order {order.order_id} shipped on {day(order.shipped_at)}"
+        if order.carrier:
+            text += f" with {order.carrier}"
+        if order.tracking_number:
+            text += f" (tracking number {order.tracking_number})"
+        text += "."
+        if order.estimated_delivery:
+            text += f" It's expected to arrive by {day(order.estimated_delivery)}."
+    elif order.status == "canceled":
+        text = f"Order {order.order_id} has been cancelled."
+    else:
+        text = f"Order {order.order_id} is currently {status}."
+        if order.estimated_delivery:
+            text += f" It's expected to arrive by {day(order.estimated_delivery)}."
+    return text
+
+
+class OfflineComposer:
+    """Builds: greeting, acknowledgement, answer, order facts and verdicts, next step, sign-off."""
+
+    name = "offline"
+
+    def __init__(self, *, language: str = "en") -> None:
+        self._w = load_wording(language)
+
+    def subject(self, topic: str | None) -> str:
+        subjects: dict[str, str] = self._w["subjects"]
+        return subjects.get(topic or "", subjects["default"])
+
+    def acknowledgement(self, topic: str | None, sentiment: str) -> str:
+        table: dict[str, dict[str, str]] = self._w["acknowledgements"]
+        mood = table.get(sentiment, table["neutral"])
+        template = mood.get(topic or "", mood.get("default", table["neutral"]["default"]))
+        return template.format(subject=self.subject(topic))
+
+    def compose(self, data: ComposeInput) -> ComposedReply:
+        w = self._w
+        name = first_name(data.buyer_name)
+        greeting = (w["greeting_named"].format(first_name=name) if name
+                    else w["greeting_unnamed"])
+        parts: list[str] = [greeting]
+        citations: list[Citation] = []
+        if data.handoff:
+            parts.append(self.acknowledgement(data.topic, data.sentiment))
+            reason = (data.handoff_reason or "").split(":")[0]
+            handoff: dict[str, str] = w["handoff"]
+            parts.append(handoff.get(reason, handoff["intro"]).format(seller_name=data.seller_name))
+        else:
+            parts.append(self.acknowledgement(data.topic, data.sentiment))
+            if data.unknown_order_id:
+                parts.append(w["handoff"]["unknown_order"].format(order_id=data.unknown_order_id))
+            if data.order is not None:
+                parts.append(_order_sentence(data.order))
+            for verdict in data.verdicts:
+                parts.append(verdict.text)
+            answer, used = self._answer(list(data.answer_chunks) + list(data.extra_answers))
+            if answer:
+                parts.append(answer)
+            citations = [
+                Citation(article_id=c.article_id, revision=c.revision, title=c.title,
+                         chunk_id=c.id)
+                for c in used
+            ]
+            steps: dict[str, str] = w["next_steps"]
+            parts.append(steps.get(data.topic or "", steps["default"]))
+            parts.append(w["person_offer"])
+        parts.append(f"{w['sign_off']}\n{data.signature}")
+        return ComposedReply(text="\n\n".join(p.strip() for p in parts if p.strip()),
+                             citations=citations)
+
+    @staticmethod
+    def _answer(chunks: Sequence[IndexedChunk]) -> tuple[str, list[IndexedChunk]]:
+        """Quote opening paragraphs of the given chunks, within a length budget."""
+        pieces: list[str] = []
+        used: list[IndexedChunk] = []
+        budget = MAX_ANSWER_CHARS
+        for chunk in chunks:
+            paragraphs = chunk_paragraphs(chunk)
+            if not paragraphs:
+                continue
+            paragraph = paragraphs[0]
+            if paragraph in pieces:
+                continue
+            if len(paragraph) > budget:
+                if pieces:
+                    break
+                sentences = re.split(r"(?<=[.!?])\s+", paragraph)
+                paragraph = ""
+                for sentence in sentences:
+                    if len(paragraph) + len(sentence) + 1 > budget:
+                        break
+                    paragraph = f"{paragraph} {sentence}".strip()
+                if not paragraph:
+                    continue
+            pieces.append(paragraph)
+            used.append(chunk)
+            budget -= len(paragraph)
+        return "\n\n".join(pieces), used

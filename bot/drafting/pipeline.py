@@ -1,0 +1,246 @@
+"""Drafting: route the buyer's unanswered messages, look up facts, compose, check.
+
+The same :class:`~bot.routing.Router` decision is used by ``draftdesk eval retrieval``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.checks import CheckContext, run_checks
+from bot.drafting.interface import DraftRequest
+from bot.drafting.offline import ComposedReply, ComposeInput, OfflineComposer
+from bot.drafting.schema import CheckResult, DraftReply, OrderFacts, PolicyVerdict
+from bot.retrieval import Calibration, HybridRetriever, RetrievedArticle
+from bot.routing import Router, Routing
+from bot.settings import Settings
+from ingest.embedder import Embedder
+from ingest.index import IndexedChunk, SearchIndex
+
+log = logging.getLogger(__name__)
+
+OrderLookup = Callable[[str], OrderFacts | None]
+PolicyDecider = Callable[[str | None, OrderFacts | None, str], list[PolicyVerdict]]
+
+
+class LlmComposerLike(Protocol):
+    """What the pipeline needs of the LLM composer (bot.drafting.llm.LlmComposer)."""
+
+    name: str
+    instructions_text: str
+
+    def compose(self, data: ComposeInput, *, buyer_text: str) -> ComposedReply: ...
+
+
+@dataclass
+class DraftingPipeline:
+    """Turns buyer messages into a checked draft. Implements ``bot.drafting.interface.Drafter``."""
+
+    router: Router
+    offline: OfflineComposer
+    settings: Settings
+    llm: LlmComposerLike | None = None
+    order_lookup: OrderLookup | None = None
+    policy: PolicyDecider | None = None
+    today: Callable[[], date] = date.today
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        return self.router.retriever
+
+    def draft(self, request: DraftRequest) -> DraftReply:
+        text = "\n".join(m.strip() for m in request.buyer_messages if m.strip())
+        routing = self.router.route(text, k=self.settings.retrieval_top_k)
+        u = routing.understanding
+        order, unknown_order = self._order(u.order_ids or list(request.earlier_order_ids))
+        verdicts: list[PolicyVerdict] = []
+        if self.policy is not None and not routing.handoff:
+            verdicts = self.policy(u.topic, order, text)
+        answer_chunks = [] if routing.handoff else self._answer_chunks(routing, text)
+        data = ComposeInput(
+            buyer_name=request.buyer_name,
+            topic=u.topic if not routing.handoff or u.topic else None,
+            sentiment=u.sentiment,
+            handoff=routing.handoff,
+            handoff_reason=routing.handoff_reason,
+            answer_chunks=answer_chunks,
+            order=order,
+            unknown_order_id=unknown_order,
+            verdicts=verdicts,
+            seller_name=self.settings.seller_name,
+            signature=self.settings.signature,
+        )
+        composed, composer_name = self._compose(data, text)
+        cited = self._cited_texts(composed, answer_chunks)
+        reply = DraftReply(
+            text=composed.text,
+            handoff=routing.handoff,
+            handoff_reason=routing.handoff_reason,
+            confidence=round(routing.confidence, 4),
+            intents=[u.topic] if u.topic else [],
+            language=u.language,
+            sentiment=u.sentiment,
+            citations=composed.citations,
+            composer=composer_name,
+            order=order,
+            verdicts=verdicts,
+            kb_revisions={c.article_id: c.revision for c in composed.citations},
+            debug={
+                "features": routing.retrieval.features,
+                "topics": routing.retrieval.topics[:5],
+                "sensitive": u.sensitive,
+                "order_ids": u.order_ids,
+                "urgency": u.urgency,
+                "cited_texts": cited,
+            },
+        )
+        reply.checks = self.recheck(reply.text, draft=reply, buyer_messages=request.buyer_messages)
+        return reply
+
+    def route(self, text: str) -> Routing:
+        """The answer/hand-off decision alone (evaluation uses exactly this)."""
+        return self.router.route(text, k=self.settings.retrieval_top_k)
+
+    def recheck(
+        self, text: str, *, draft: DraftReply, buyer_messages: Sequence[str]
+    ) -> list[CheckResult]:
+        context = CheckContext(
+            buyer_texts=tuple(buyer_messages),
+            cited_texts=tuple(draft.debug.get("cited_texts", ())),
+            verdicts=tuple(draft.verdicts),
+            order_facts_text=_order_facts_text(draft.order),
+            handoff=draft.handoff,
+            instructions_text=self.llm.instructions_text if self.llm is not None else "",
+            allowed_link_domains=tuple(self.settings.allowed_link_domains),
+            allowed_phone_numbers=tuple(self.settings.allowed_phone_numbers),
+        )
+        return run_checks(text, context)
+
+    def _order(self, order_ids: Sequence[str]) -> tuple[OrderFacts | None, str | None]:
+        if not order_ids or self.order_lookup is None:
+            return None, None
+        for order_id in order_ids:
+            facts = self.order_lookup(order_id)
+            if facts is not None:
+                return facts, None
+        return None, order_ids[0]
+
+    def _answer_chunks(self, routing: Routing, text: str) -> list[IndexedChunk]:
+        """The lead paragraph of the best article, its best-matching section, and the lead of
+        a second article when the message asks a second, different question."""
+        articles = routing.retrieval.articles
+        primary = articles[0]
+        chunks = self._chunks_of(primary)
+        second = self._second_question_article(routing, text)
+        if second is not None:
+            lead = self.retriever.lead_chunk(second.article_id)
+            if lead is not None:
+                chunks.append(lead)
+        return chunks
+
+    def _chunks_of(self, article: RetrievedArticle) -> list[IndexedChunk]:
+        lead = self.retriever.lead_chunk(article.article_id)
+        chunks = [lead] if lead is not None else []
+        matched = next((c for c in article.chunks if c.kind == "body"), None)
+        if matched is not None and (lead is None or matched.id != lead.id):
+            chunks.append(matched)
+        return chunks
+
+    def _second_question_article(self, routing: Routing, text: str) -> RetrievedArticle | None:
+        segments = [s.strip() for s in re.split(r"[?\n]+|\balso\b", text) if len(s.split()) >= 3]
+        if len(segments) < 2:
+            return None
+        primary = routing.retrieval.articles[0].article_id
+        for segment in segments:
+            result = self.retriever.retrieve(segment, k=1)
+            if (
+                result.articles
+                and result.articles[0].article_id != primary
+                and result.confidence >= self.router.threshold
+            ):
+                return result.articles[0]
+        return None
+
+    def _compose(self, data: ComposeInput, text: str) -> tuple[ComposedReply, str]:
+        if self.llm is not None and not data.handoff:
+            try:
+                return self.llm.compose(data, buyer_text=text), self.llm.name
+            except Exception as exc:  # any provider failure falls back to the offline composer
+                log.warning(
+                    "LLM composer failed, using the offline composer: %s", type(exc).__name__
+                )
+        return self.offline.compose(data), self.offline.name
+
+    @staticmethod
+    def _cited_texts(composed: ComposedReply, chunks: Sequence[IndexedChunk]) -> list[str]:
+        by_id = {c.id: c.text for c in chunks}
+        return [by_id[c.chunk_id] for c in composed.citations if c.chunk_id in by_id]
+
+
+def _order_facts_text(order: OrderFacts | None) -> str:
+    if order is None:
+        return ""
+    return order.model_dump_json()
+
+
+def build_pipeline(
+    *,
+    settings: Settings,
+    index: SearchIndex,
+    embedder: Embedder,
+    session_factory: sessionmaker[Session],
+    chat_model: Any | None = None,
+) -> DraftingPipeline:
+    """Wire the real pipeline: topic model, retriever, router, composers, orders, policy."""
+    from bot.understanding.topics import TopicClassifier
+
+    topic_model = TopicClassifier.load()
+    calibration = getattr(topic_model, "calibration", None) or Calibration()
+    retriever = HybridRetriever(
+        index=index, embedder=embedder, topic_model=topic_model, calibration=calibration
+    )
+    retriever.refresh()
+    router = Router(retriever=retriever, threshold=settings.handoff_threshold)
+    llm = None
+    if chat_model is not None or settings.llm:
+        from bot.drafting.llm import LlmComposer
+
+        llm = LlmComposer.from_settings(settings, chat_model=chat_model)
+    order_lookup, policy = _orders_and_policy(settings, session_factory)
+    return DraftingPipeline(
+        router=router, offline=OfflineComposer(), settings=settings, llm=llm,
+        order_lookup=order_lookup, policy=policy,
+    )
+
+
+def _orders_and_policy(
+    settings: Settings, session_factory: sessionmaker[Session]
+) -> tuple[OrderLookup | None, PolicyDecider | None]:
+    """Order lookup and the policy engine, when those modules are installed."""
+    try:
+        from bot.orders.repository import lookup_order_facts
+        from bot.policy import detect_return_reason, load_policy, verdicts_for_topic
+    except ImportError:
+        return None, None
+
+    rules = load_policy(settings.resolved_policy_file)
+
+    def lookup(order_id: str) -> OrderFacts | None:
+        with session_factory() as session:
+            return lookup_order_facts(session, order_id=order_id)
+
+    def decide(topic: str | None, order: OrderFacts | None, text: str) -> list[PolicyVerdict]:
+        if topic is None:
+            return []
+        return list(verdicts_for_topic(
+            rules, topic=topic, order=order, reason=detect_return_reason(text), today=date.today()
+        ))
+
+    return lookup, decide

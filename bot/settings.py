@@ -1,0 +1,121 @@
+"""Typed settings, read once at the composition root (prefix ``DRAFTDESK_``, optional .env).
+
+Lower layers never read the environment: they receive these values as plain arguments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+DEMO_KB_DIR = PACKAGE_ROOT / "knowledge_base" / "demo"
+_PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "xxx", "placeholder", "todo"}
+
+
+class Settings(BaseSettings):
+    """Every knob of draftdesk; defaults give the embedded, offline, key-less product."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DRAFTDESK_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    chroma_url: str | None = None
+    chroma_collection: str = "draftdesk_chunks"
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: SecretStr = SecretStr("development-only-secret-key-change-me")
+
+    # Drafting
+    llm: str | None = None  # "provider:model", e.g. "openai:gpt-4o-mini"
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout_seconds: float = 30.0
+    seller_name: str = "Brightwater Home"
+    signature: str = "The Brightwater Home team"
+    handoff_threshold: float | None = None  # None: the calibrated default shipped with the model
+    retrieval_top_k: int = Field(default=4, ge=1, le=20)
+
+    # Workflow
+    reply_deadline_hours: float = 24.0
+    ack_response_time_text: str = "within a few hours, and always within 24 hours"
+    max_message_chars: int = Field(default=4000, ge=100, le=20000)
+    rate_limit_per_conversation: int = 20  # messages per minute
+    rate_limit_per_ip: int = 60  # requests per minute to public endpoints
+    worker_in_process: bool = True
+    worker_poll_seconds: float = 0.5
+    worker_max_attempts: int = 5
+
+    # Widget
+    widget_origins: list[str] = Field(default_factory=list)
+
+    # Policy and orders
+    policy_file: Path | None = None
+    orders_file: Path | None = None
+
+    # Reply checks
+    allowed_link_domains: list[str] = Field(default_factory=list)
+    allowed_phone_numbers: list[str] = Field(default_factory=list)
+
+    # Slack
+    slack_mode: Literal["off", "socket", "http"] = "off"
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias="SLACK_SIGNING_SECRET"
+    )
+    slack_review_channel: str | None = None
+    slack_approvers: list[str] = Field(default_factory=list)
+    slack_api_url: str = "https://slack.com/api/"
+    slack_reminder_hours: list[float] = Field(default_factory=lambda: [12.0, 20.0])
+
+    @field_validator(
+        "widget_origins", "allowed_link_domains", "allowed_phone_numbers", "slack_approvers",
+        mode="before",
+    )
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("slack_reminder_hours", mode="before")
+    @classmethod
+    def _comma_separated_hours(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [float(part) for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets_in_production(self) -> Settings:
+        if self.environment == "production":
+            key = self.secret_key.get_secret_value()
+            if len(key) < 32 or "change-me" in key or key.lower() in _PLACEHOLDER_SECRETS:
+                raise ValueError(
+                    "DRAFTDESK_SECRET_KEY must be set to a random value of 32+ characters "
+                    "in production"
+                )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The SQL database: PostgreSQL when configured, else SQLite under the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'draftdesk.sqlite3').resolve()}"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def resolved_policy_file(self) -> Path:
+        return self.policy_file or DEMO_KB_DIR / "policy.yaml"

@@ -1,0 +1,1 @@
+"""Understanding a buyer message: language, mood, sensitive subjects, order ids, topic."""

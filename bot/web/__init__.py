@@ -1,0 +1,1 @@
+"""HTTP surfaces: widget API, agent API and console, knowledge-base editor (FastAPI)."""

@@ -1,0 +1,1 @@
+"""Loaders, chunking, embeddings and the search index kept equal to the published KB."""

@@ -1,0 +1,34 @@
+"""Errors raised while loading, chunking and indexing, each with a stable code."""
+
+from __future__ import annotations
+
+
+class IngestError(Exception):
+    """Base error of ingestion; ``code`` is stable and safe to show to users."""
+
+    code = "ingest_error"
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UnsupportedFileType(IngestError):
+    code = "unsupported_file_type"
+    status = 415
+
+
+class EmptyDocument(IngestError):
+    code = "empty_document"
+    status = 422
+
+
+class CorruptDocument(IngestError):
+    code = "corrupt_document"
+    status = 422
+
+
+class IndexUnavailable(IngestError):
+    code = "index_unavailable"
+    status = 503

@@ -1,0 +1,189 @@
+"""The dense half of the search index: chunk vectors in Chroma (embedded or server).
+
+One interface, :class:`SearchIndex`; Chroma implements it here and an in-memory fake in the
+tests. Every implementation passes the same contract suite (tests/integration/test_index_contract.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from ingest.embedder import Vectors
+from ingest.errors import IndexUnavailable
+
+
+@dataclass(frozen=True)
+class IndexedChunk:
+    """A chunk as the index stores and returns it."""
+
+    id: str
+    article_id: str
+    revision: int
+    number: int
+    title: str
+    heading: str
+    text: str
+    content_hash: str
+    kind: str = "body"
+    intents: str = ""  # the article's topic ids, comma-joined (Chroma metadata is scalar)
+
+    @property
+    def intent_list(self) -> list[str]:
+        return [i for i in self.intents.split(",") if i]
+
+    def metadata(self) -> dict[str, str | int]:
+        return {
+            "article_id": self.article_id,
+            "revision": self.revision,
+            "number": self.number,
+            "title": self.title,
+            "heading": self.heading,
+            "content_hash": self.content_hash,
+            "kind": self.kind,
+            "intents": self.intents,
+        }
+
+    @classmethod
+    def from_stored(cls, chunk_id: str, text: str, meta: Mapping[str, Any]) -> IndexedChunk:
+        return cls(
+            id=chunk_id,
+            article_id=str(meta["article_id"]),
+            revision=int(meta["revision"]),
+            number=int(meta["number"]),
+            title=str(meta.get("title", "")),
+            heading=str(meta.get("heading", "")),
+            text=text,
+            content_hash=str(meta.get("content_hash", "")),
+            kind=str(meta.get("kind", "body")),
+            intents=str(meta.get("intents", "")),
+        )
+
+
+@dataclass(frozen=True)
+class DenseHit:
+    chunk: IndexedChunk
+    similarity: float  # cosine similarity in [-1, 1]
+
+
+class SearchIndex(Protocol):
+    """Vectors by chunk id: idempotent upsert, tolerant delete, filtered nearest neighbours."""
+
+    def upsert(self, chunks: Sequence[IndexedChunk], vectors: Vectors) -> None: ...
+
+    def delete(self, ids: Sequence[str]) -> None: ...
+
+    def query(
+        self, vector: Vectors, *, k: int, where: Mapping[str, str | int] | None = None
+    ) -> list[DenseHit]: ...
+
+    def content_hashes(self) -> dict[str, str]: ...
+
+    def all_chunks(self) -> list[IndexedChunk]: ...
+
+    def count(self) -> int: ...
+
+
+class ChromaIndex:
+    """Chroma collection with cosine distance; we always pass our own embeddings."""
+
+    def __init__(self, client: Any, *, collection: str = "draftdesk_chunks") -> None:
+        self._client = client
+        self._collection = client.get_or_create_collection(
+            collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+
+    @classmethod
+    def persistent(cls, path: Path, *, collection: str = "draftdesk_chunks") -> ChromaIndex:
+        """Embedded Chroma under ``path`` (one writing process only)."""
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        path.mkdir(parents=True, exist_ok=True)
+        client = chromadb.PersistentClient(
+            path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
+        )
+        return cls(client, collection=collection)
+
+    @classmethod
+    def http(cls, url: str, *, collection: str = "draftdesk_chunks") -> ChromaIndex:
+        """A Chroma server (``chroma run``), for several processes sharing one index."""
+        from urllib.parse import urlparse
+
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        parsed = urlparse(url)
+        try:
+            client = chromadb.HttpClient(
+                host=parsed.hostname or "127.0.0.1",
+                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https",
+                settings=ChromaSettings(anonymized_telemetry=False),
+            )
+        except Exception as exc:  # chromadb raises plain exceptions when the server is down
+            raise IndexUnavailable(f"cannot reach the Chroma server at {url}: {exc}") from exc
+        return cls(client, collection=collection)
+
+    def upsert(self, chunks: Sequence[IndexedChunk], vectors: Vectors) -> None:
+        if not chunks:
+            return
+        if len(chunks) != len(vectors):
+            raise ValueError("one vector per chunk is required")
+        self._collection.upsert(
+            ids=[c.id for c in chunks],
+            embeddings=[v.tolist() for v in vectors],
+            documents=[c.text for c in chunks],
+            metadatas=[c.metadata() for c in chunks],
+        )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        if ids:
+            self._collection.delete(ids=list(ids))
+
+    def query(
+        self, vector: Vectors, *, k: int, where: Mapping[str, str | int] | None = None
+    ) -> list[DenseHit]:
+        count = self.count()
+        if count == 0:
+            return []
+        result = self._collection.query(
+            query_embeddings=[vector.tolist()],
+            n_results=min(k, count),
+            where=dict(where) if where else None,
+            include=["distances", "documents", "metadatas"],
+        )
+        ids = result["ids"][0]
+        documents = (result.get("documents") or [[]])[0]
+        metadatas = (result.get("metadatas") or [[]])[0]
+        distances = (result.get("distances") or [[]])[0]
+        return [
+            DenseHit(
+                chunk=IndexedChunk.from_stored(chunk_id, doc or "", meta or {}),
+                similarity=1.0 - float(distance),
+            )
+            for chunk_id, doc, meta, distance in zip(
+                ids, documents, metadatas, distances, strict=True
+            )
+        ]
+
+    def content_hashes(self) -> dict[str, str]:
+        stored = self._collection.get(include=["metadatas"])
+        return {
+            chunk_id: str((meta or {}).get("content_hash", ""))
+            for chunk_id, meta in zip(stored["ids"], stored["metadatas"] or [], strict=True)
+        }
+
+    def all_chunks(self) -> list[IndexedChunk]:
+        stored = self._collection.get(include=["documents", "metadatas"])
+        return [
+            IndexedChunk.from_stored(chunk_id, doc or "", meta or {})
+            for chunk_id, doc, meta in zip(
+                stored["ids"], stored["documents"] or [], stored["metadatas"] or [], strict=True
+            )
+        ]
+
+    def count(self) -> int:
+        return int(self._collection.count())

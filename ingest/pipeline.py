@@ -1,0 +1,111 @@
+"""``draftdesk ingest``: files → articles (new revisions only when changed) → index sync."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ingest.embedder import Embedder
+from ingest.errors import IngestError
+from ingest.index import SearchIndex
+from ingest.loaders import LoadedArticle, iter_source_files, load_file
+from ingest.sync import ProgressCallback, SyncReport, sync_index
+from knowledge_base import repository
+from knowledge_base.db import transaction
+from knowledge_base.errors import KnowledgeBaseError
+
+
+@dataclass(frozen=True)
+class FailedFile:
+    path: str
+    error: str
+
+
+@dataclass
+class IngestReport:
+    articles: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    deleted: int = 0
+    failed: list[FailedFile] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "articles": self.articles,
+            "chunks": self.chunks,
+            "embedded": self.embedded,
+            "deleted": self.deleted,
+            "failed": [{"path": f.path, "error": f.error} for f in self.failed],
+        }
+
+
+def load_sources(paths: Sequence[Path]) -> tuple[list[LoadedArticle], list[FailedFile]]:
+    """Load every file under ``paths``; a bad file is reported and the rest still load."""
+    loaded: list[LoadedArticle] = []
+    failed: list[FailedFile] = []
+    try:
+        files = iter_source_files(paths)
+    except IngestError as exc:
+        return [], [FailedFile(path=", ".join(map(str, paths)), error=exc.message)]
+    for path in files:
+        try:
+            loaded.extend(load_file(path))
+        except (IngestError, KnowledgeBaseError) as exc:
+            failed.append(FailedFile(path=str(path), error=exc.message))
+    return loaded, failed
+
+
+def store_articles(
+    session: Session, *, articles: Sequence[LoadedArticle], actor: str, publish: bool
+) -> int:
+    """Create or update articles by id; unchanged content adds no revision."""
+    for loaded in articles:
+        repository.upsert_article_from_source(
+            session, article_id=loaded.article_id, content=loaded.content, actor=actor,
+            publish=publish, source=loaded.source,
+        )
+    return len(articles)
+
+
+def ingest_paths(
+    paths: Sequence[Path],
+    *,
+    session_factory: sessionmaker[Session],
+    index: SearchIndex,
+    embedder: Embedder,
+    actor: str = "ingest",
+    prune_missing: bool = True,
+    progress: ProgressCallback | None = None,
+) -> IngestReport:
+    """Ingest files as published articles and bring the index in line with the KB.
+
+    With ``prune_missing``, articles previously imported from a given directory whose file is
+    gone are deleted (and so leave the index).
+    """
+    loaded, failed = load_sources(paths)
+    report = IngestReport(failed=failed)
+    with transaction(session_factory) as session:
+        report.articles = store_articles(session, articles=loaded, actor=actor, publish=True)
+        if prune_missing and not failed:
+            keep = {a.article_id for a in loaded}
+            for path in paths:
+                if path.is_dir():
+                    repository.delete_articles_not_in(
+                        session, source_prefix=str(path), keep_ids=keep, actor=actor
+                    )
+        published = repository.published_revisions(session)
+    sync = sync_index(published=published, index=index, embedder=embedder, progress=progress)
+    report.chunks, report.embedded, report.deleted = sync.chunks, sync.embedded, sync.deleted
+    return report
+
+
+def resync(
+    *, session_factory: sessionmaker[Session], index: SearchIndex, embedder: Embedder
+) -> SyncReport:
+    """Re-sync the index with the published KB (after a publish, unpublish or rollback)."""
+    with transaction(session_factory) as session:
+        published = repository.published_revisions(session)
+    return sync_index(published=published, index=index, embedder=embedder)

@@ -1,0 +1,66 @@
+"""Keep the search index equal to the published knowledge base, embedding only what changed.
+
+Chunk ids come from (article, revision, chunk no.), so an edited article gets new ids and its
+old chunks are pruned; content hashes let a re-run on unchanged input embed nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+
+from ingest.chunking import chunk_article
+from ingest.embedder import Embedder
+from ingest.index import IndexedChunk, SearchIndex
+from knowledge_base.schemas import PublishedRevision
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    chunks: int
+    embedded: int
+    deleted: int
+
+
+def chunks_for(revision: PublishedRevision) -> list[IndexedChunk]:
+    """The index chunks of one published revision (deterministic)."""
+    intents = ",".join(revision.intents)
+    return [
+        IndexedChunk(**asdict(chunk), intents=intents)
+        for chunk in chunk_article(
+            article_id=revision.article_id,
+            revision=revision.revision,
+            title=revision.title,
+            body=revision.body,
+            questions=revision.questions,
+        )
+    ]
+
+
+def sync_index(
+    *,
+    published: Sequence[PublishedRevision],
+    index: SearchIndex,
+    embedder: Embedder,
+    batch_size: int = 64,
+    progress: ProgressCallback | None = None,
+) -> SyncReport:
+    """Upsert new or changed chunks, delete chunks no longer published."""
+    wanted: dict[str, IndexedChunk] = {}
+    for revision in published:
+        for chunk in chunks_for(revision):
+            wanted[chunk.id] = chunk
+    stored = index.content_hashes()
+    to_embed = [c for cid, c in wanted.items() if stored.get(cid) != c.content_hash]
+    to_delete = sorted(set(stored) - set(wanted))
+    if progress:
+        progress(0, len(to_embed))
+    for start in range(0, len(to_embed), batch_size):
+        batch = to_embed[start : start + batch_size]
+        index.upsert(batch, embedder.embed([c.text for c in batch]))
+        if progress:
+            progress(min(start + batch_size, len(to_embed)), len(to_embed))
+    index.delete(to_delete)
+    return SyncReport(chunks=len(wanted), embedded=len(to_embed), deleted=len(to_delete))

@@ -1,0 +1,1 @@
+"""Seller articles with immutable numbered revisions, publishing and an audit trail."""

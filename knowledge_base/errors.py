@@ -1,0 +1,41 @@
+"""Errors raised by the knowledge base, each with a stable machine-readable code."""
+
+from __future__ import annotations
+
+
+class KnowledgeBaseError(Exception):
+    """Base error of the knowledge base; ``code`` is stable and safe to show to clients."""
+
+    code = "knowledge_base_error"
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ArticleNotFound(KnowledgeBaseError):
+    code = "article_not_found"
+    status = 404
+
+
+class RevisionNotFound(KnowledgeBaseError):
+    code = "revision_not_found"
+    status = 404
+
+
+class RevisionConflict(KnowledgeBaseError):
+    """An edit was based on a revision that is no longer the latest."""
+
+    code = "revision_conflict"
+    status = 409
+
+
+class InvalidArticle(KnowledgeBaseError):
+    code = "invalid_article"
+    status = 422
+
+
+class FrontMatterError(KnowledgeBaseError):
+    code = "invalid_front_matter"
+    status = 422

@@ -1,0 +1,343 @@
+"""All SQL of the knowledge base: keyword-only functions that take the session.
+
+Revisions are immutable: an edit, an import of changed content or a rollback always adds a
+new numbered revision. Every change writes an audit entry in the same transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from knowledge_base.db import utcnow
+from knowledge_base.errors import ArticleNotFound, RevisionConflict, RevisionNotFound
+from knowledge_base.models import Article, ArticleRevision, AuditLog
+from knowledge_base.schemas import (
+    ArticleContent,
+    ArticleCreate,
+    ArticlePublic,
+    ArticleUpdate,
+    PublishedRevision,
+    RevisionPublic,
+)
+
+
+def slugify(text: str, *, max_length: int = 80) -> str:
+    """A lowercase ASCII id from free text (``"Returns & refunds"`` → ``"returns-refunds"``)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return (slug[:max_length].rstrip("-")) or "article"
+
+
+def record_audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Add one audit entry to the current transaction."""
+    session.add(
+        AuditLog(
+            actor=actor,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            detail=detail or {},
+            created_at=utcnow(),
+        )
+    )
+
+
+def _unique_id(session: Session, base: str) -> str:
+    candidate, n = base, 2
+    while session.get(Article, candidate) is not None:
+        candidate = f"{base[:110]}-{n}"
+        n += 1
+    return candidate
+
+
+def _add_revision(
+    session: Session, article: Article, content: ArticleContent, *, actor: str, note: str
+) -> ArticleRevision:
+    number = (article.latest_revision or 0) + 1 if article.revisions else 1
+    revision = ArticleRevision(
+        article_id=article.id,
+        number=number,
+        title=content.title,
+        body=content.body,
+        intents=list(content.intents),
+        questions=list(content.questions),
+        tags=list(content.tags),
+        locale=content.locale,
+        content_hash=content.content_hash(),
+        note=note,
+        created_at=utcnow(),
+        created_by=actor,
+    )
+    article.revisions.append(revision)
+    article.latest_revision = number
+    article.updated_at = revision.created_at
+    article.updated_by = actor
+    return revision
+
+
+def get_article(session: Session, *, article_id: str) -> Article:
+    """The article with its revisions loaded, or :class:`ArticleNotFound`."""
+    article = session.execute(
+        select(Article).options(selectinload(Article.revisions)).where(Article.id == article_id)
+    ).scalar_one_or_none()
+    if article is None:
+        raise ArticleNotFound(f"no article with id {article_id!r}")
+    return article
+
+
+def get_revision(session: Session, *, article_id: str, number: int) -> ArticleRevision:
+    """One revision of an article, or :class:`RevisionNotFound`."""
+    revision = session.get(ArticleRevision, (article_id, number))
+    if revision is None:
+        raise RevisionNotFound(f"article {article_id!r} has no revision {number}")
+    return revision
+
+
+def list_articles(session: Session) -> list[Article]:
+    """Every article, most recently updated first."""
+    return list(
+        session.execute(
+            select(Article)
+            .options(selectinload(Article.revisions))
+            .order_by(Article.updated_at.desc(), Article.id)
+        ).scalars()
+    )
+
+
+def create_article(
+    session: Session,
+    *,
+    content: ArticleCreate,
+    actor: str,
+    publish: bool = False,
+    source: str | None = None,
+    note: str = "created",
+) -> Article:
+    """Create an article at revision 1 (status draft unless ``publish``)."""
+    article_id = content.id or _unique_id(session, slugify(content.title))
+    if content.id and session.get(Article, content.id) is not None:
+        article_id = _unique_id(session, content.id)
+    now = utcnow()
+    article = Article(
+        id=article_id,
+        status="draft",
+        latest_revision=0,
+        source=source,
+        created_at=now,
+        updated_at=now,
+        updated_by=actor,
+    )
+    session.add(article)
+    _add_revision(session, article, content, actor=actor, note=note)
+    record_audit(
+        session, actor=actor, action="article.create", entity_type="article",
+        entity_id=article_id, detail={"revision": 1, "title": content.title},
+    )
+    if publish:
+        publish_article(session, article_id=article_id, actor=actor, article=article)
+    session.flush()
+    return article
+
+
+def update_article(
+    session: Session, *, article_id: str, update: ArticleUpdate, actor: str, note: str = "edited"
+) -> Article:
+    """Add a revision based on ``update.revision``; a stale base raises RevisionConflict."""
+    article = get_article(session, article_id=article_id)
+    if update.revision != article.latest_revision:
+        raise RevisionConflict(
+            f"article {article_id!r} is at revision {article.latest_revision}, "
+            f"but the edit was based on revision {update.revision}; reload and edit again"
+        )
+    content = ArticleContent.model_validate(update.model_dump(exclude={"revision"}))
+    revision = _add_revision(session, article, content, actor=actor, note=note)
+    record_audit(
+        session, actor=actor, action="article.edit", entity_type="article",
+        entity_id=article_id, detail={"revision": revision.number, "based_on": update.revision},
+    )
+    session.flush()
+    return article
+
+
+def upsert_article_from_source(
+    session: Session,
+    *,
+    article_id: str,
+    content: ArticleContent,
+    actor: str,
+    publish: bool,
+    source: str | None,
+) -> tuple[Article, bool]:
+    """Import content under a fixed id: a new revision only when the content changed.
+
+    Returns the article and whether anything (content or publish state) changed.
+    """
+    existing = session.get(Article, article_id)
+    if existing is None:
+        created = create_article(
+            session,
+            content=ArticleCreate(id=article_id, **content.model_dump()),
+            actor=actor, publish=publish, source=source, note=f"imported from {source}",
+        )
+        return created, True
+    article = get_article(session, article_id=article_id)
+    latest = article.revisions[-1]
+    changed = latest.content_hash != content.content_hash()
+    if changed:
+        _add_revision(session, article, content, actor=actor, note=f"imported from {source}")
+        record_audit(
+            session, actor=actor, action="article.import", entity_type="article",
+            entity_id=article_id, detail={"revision": article.latest_revision, "source": source},
+        )
+    if publish and article.published_revision != article.latest_revision:
+        publish_article(session, article_id=article_id, actor=actor, article=article)
+        changed = True
+    article.source = source
+    session.flush()
+    return article, changed
+
+
+def publish_article(
+    session: Session, *, article_id: str, actor: str, article: Article | None = None
+) -> Article:
+    """Make the latest revision the one drafts are grounded on."""
+    article = article or get_article(session, article_id=article_id)
+    article.published_revision = article.latest_revision
+    article.status = "published"
+    article.updated_at = utcnow()
+    article.updated_by = actor
+    record_audit(
+        session, actor=actor, action="article.publish", entity_type="article",
+        entity_id=article.id, detail={"revision": article.latest_revision},
+    )
+    session.flush()
+    return article
+
+
+def unpublish_article(session: Session, *, article_id: str, actor: str) -> Article:
+    """Take an article out of drafting (its revisions stay)."""
+    article = get_article(session, article_id=article_id)
+    article.published_revision = None
+    article.status = "unpublished"
+    article.updated_at = utcnow()
+    article.updated_by = actor
+    record_audit(
+        session, actor=actor, action="article.unpublish", entity_type="article",
+        entity_id=article_id, detail={},
+    )
+    session.flush()
+    return article
+
+
+def rollback_article(session: Session, *, article_id: str, revision: int, actor: str) -> Article:
+    """Copy an old revision's content into a new revision (history is never rewritten)."""
+    article = get_article(session, article_id=article_id)
+    old = get_revision(session, article_id=article_id, number=revision)
+    content = ArticleContent(
+        title=old.title, body=old.body, intents=old.intents, questions=old.questions,
+        tags=old.tags, locale=old.locale,
+    )
+    new = _add_revision(
+        session, article, content, actor=actor, note=f"rollback to revision {revision}"
+    )
+    if article.status == "published":
+        article.published_revision = new.number
+    record_audit(
+        session, actor=actor, action="article.rollback", entity_type="article",
+        entity_id=article_id, detail={"to": revision, "revision": new.number},
+    )
+    session.flush()
+    return article
+
+
+def delete_article(session: Session, *, article_id: str, actor: str) -> None:
+    """Delete an article and its revisions; the audit log keeps the record."""
+    article = get_article(session, article_id=article_id)
+    record_audit(
+        session, actor=actor, action="article.delete", entity_type="article",
+        entity_id=article_id, detail={"title": article.revisions[-1].title},
+    )
+    session.delete(article)
+    session.flush()
+
+
+def delete_articles_not_in(
+    session: Session, *, source_prefix: str, keep_ids: set[str], actor: str
+) -> list[str]:
+    """Delete articles imported from under ``source_prefix`` whose files are gone."""
+    prefix = source_prefix.rstrip("/") + "/"
+    stale = [
+        a.id
+        for a in session.execute(select(Article).where(Article.source.is_not(None))).scalars()
+        if a.source and a.source.startswith(prefix) and a.id not in keep_ids
+    ]
+    for article_id in stale:
+        delete_article(session, article_id=article_id, actor=actor)
+    return stale
+
+
+def published_revisions(session: Session) -> list[PublishedRevision]:
+    """The published revision of every published article (what the index must hold)."""
+    rows = session.execute(
+        select(ArticleRevision)
+        .join(Article, Article.id == ArticleRevision.article_id)
+        .where(Article.status == "published")
+        .where(ArticleRevision.number == Article.published_revision)
+        .order_by(ArticleRevision.article_id)
+    ).scalars()
+    return [
+        PublishedRevision(
+            article_id=r.article_id, revision=r.number, title=r.title, body=r.body,
+            intents=list(r.intents), questions=list(r.questions), tags=list(r.tags),
+            locale=r.locale, content_hash=r.content_hash,
+        )
+        for r in rows
+    ]
+
+
+def to_public(article: Article) -> ArticlePublic:
+    """The API view of an article's latest revision."""
+    latest = article.revisions[-1]
+    return ArticlePublic(
+        id=article.id,
+        revision=latest.number,
+        published_revision=article.published_revision,
+        status=article.status,  # type: ignore[arg-type]
+        title=latest.title,
+        body=latest.body,
+        intents=list(latest.intents),
+        questions=list(latest.questions),
+        tags=list(latest.tags),
+        locale=latest.locale,
+        updated_by=article.updated_by,
+        updated_at=article.updated_at,
+    )
+
+
+def revision_to_public(revision: ArticleRevision) -> RevisionPublic:
+    """The API view of one revision."""
+    return RevisionPublic(
+        revision=revision.number,
+        title=revision.title,
+        body=revision.body,
+        intents=list(revision.intents),
+        questions=list(revision.questions),
+        tags=list(revision.tags),
+        locale=revision.locale,
+        updated_by=revision.created_by,
+        updated_at=revision.created_at,
+        note=revision.note,
+    )
