@@ -40,9 +40,9 @@ class TopicModel(Protocol):
 class Calibration:
     """Weights of the confidence model: sigmoid(bias + Σ weight·feature)."""
 
-    bias: float = -4.0
-    dense: float = 5.0  # best cosine similarity of the top article
-    topic: float = 4.0  # classifier probability of a topic the top article declares
+    bias: float = -3.0
+    dense: float = 7.0  # best cosine similarity of the top article
+    topic: float = 3.0  # classifier probability of a topic the top article declares
     out_of_scope: float = -4.0  # classifier probability of "not the seller's business"
     threshold: float = 0.5
 
@@ -132,15 +132,19 @@ class HybridRetriever:
     def lead_chunk(self, article_id: str) -> IndexedChunk | None:
         """The article's first body chunk: its direct-answer opening paragraph."""
         body = [
-            c for c in self._chunks_by_id.values()
+            c
+            for c in self._chunks_by_id.values()
             if c.article_id == article_id and c.kind == "body"
         ]
         return min(body, key=lambda c: c.number) if body else None
 
     def embed_query(self, text: str) -> Vectors:
-        return self._embedder.embed([text])[0]
+        vector: Vectors = self._embedder.embed([text])[0]
+        return vector
 
-    def retrieve(self, text: str, *, k: int = 5, embedding: Vectors | None = None) -> RetrievalResult:
+    def retrieve(
+        self, text: str, *, k: int = 5, embedding: Vectors | None = None
+    ) -> RetrievalResult:
         """Rank articles for ``text``; ``embedding`` lets callers reuse a computed vector."""
         self._maybe_refresh()
         vector = embedding if embedding is not None else self.embed_query(text)
@@ -186,7 +190,9 @@ class HybridRetriever:
             found = by_article.get(chunk.article_id)
             if found is None:
                 found = RetrievedArticle(
-                    article_id=chunk.article_id, revision=chunk.revision, title=chunk.title,
+                    article_id=chunk.article_id,
+                    revision=chunk.revision,
+                    title=chunk.title,
                     intents=chunk.intent_list,
                 )
                 by_article[chunk.article_id] = found

@@ -7,14 +7,18 @@ constructs engines, indexes, embedders or chat models.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.conversations.notifications import ReviewNotifier
+from bot.conversations.service import Workflow, workflow_config
 from bot.database import upgrade_to_head
 from bot.drafting.interface import Drafter
 from bot.drafting.pipeline import DraftingPipeline, build_pipeline
+from bot.events import EventBus
 from bot.settings import Settings
 from ingest.embedder import Embedder, SentenceTransformerEmbedder
 from ingest.index import ChromaIndex, SearchIndex
@@ -36,6 +40,20 @@ class Services:
     # The real pipeline (None when a test wires a fake drafter).
     pipeline: DraftingPipeline | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # Live events (SSE) and review notifiers (Slack appends its own) — see bot/conversations.
+    events: EventBus = field(default_factory=EventBus)
+    notifiers: list[ReviewNotifier] = field(default_factory=list)
+
+    @cached_property
+    def workflow(self) -> Workflow:
+        """Conversations, drafts and decisions (shared by the API, console, Slack, worker)."""
+        return Workflow(
+            session_factory=self.session_factory,
+            drafter=self.drafter,
+            events=self.events,
+            notifiers=self.notifiers,
+            config=workflow_config(self.settings),
+        )
 
     def resync_index(self) -> SyncReport:
         """Bring the search index in line with the published KB (after any publish change)."""
@@ -47,6 +65,7 @@ class Services:
         return report
 
     def close(self) -> None:
+        self.events.close()
         self.engine.dispose()
 
 

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     worker_in_process: bool = True
     worker_poll_seconds: float = 0.5
     worker_max_attempts: int = 5
+    worker_lease_seconds: float = 120.0  # a claim not finished by then is drafted again
+    worker_retry_base_seconds: float = 2.0  # backoff: base, 2×base, 4×base … (max 5 min)
+    console_session_hours: float = 12.0
+    # Test-only ("module:function" returning build_services keywords); ignored unless
+    # environment == "test". Lets subprocess tests run a fast fake drafter.
+    test_services_hook: str | None = None
 
     # Widget
     widget_origins: list[str] = Field(default_factory=list)
@@ -78,7 +84,10 @@ class Settings(BaseSettings):
     slack_reminder_hours: list[float] = Field(default_factory=lambda: [12.0, 20.0])
 
     @field_validator(
-        "widget_origins", "allowed_link_domains", "allowed_phone_numbers", "slack_approvers",
+        "widget_origins",
+        "allowed_link_domains",
+        "allowed_phone_numbers",
+        "slack_approvers",
         mode="before",
     )
     @classmethod
@@ -118,4 +127,4 @@ class Settings(BaseSettings):
 
     @property
     def resolved_policy_file(self) -> Path:
-        return self.policy_file or DEMO_KB_DIR / "policy.yaml"
+        return self.policy_file or DEMO_KB_DIR / "_seller" / "policy.yaml"

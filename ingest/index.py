@@ -1,7 +1,8 @@
 """The dense half of the search index: chunk vectors in Chroma (embedded or server).
 
 One interface, :class:`SearchIndex`; Chroma implements it here and an in-memory fake in the
-tests. Every implementation passes the same contract suite (tests/integration/test_index_contract.py).
+tests. Every implementation passes the same contract suite
+(tests/integration/test_index_contract.py).
 """
 
 from __future__ import annotations

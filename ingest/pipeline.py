@@ -64,8 +64,12 @@ def store_articles(
     """Create or update articles by id; unchanged content adds no revision."""
     for loaded in articles:
         repository.upsert_article_from_source(
-            session, article_id=loaded.article_id, content=loaded.content, actor=actor,
-            publish=publish, source=loaded.source,
+            session,
+            article_id=loaded.article_id,
+            content=loaded.content,
+            actor=actor,
+            publish=publish,
+            source=loaded.source,
         )
     return len(articles)
 

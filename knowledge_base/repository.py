@@ -143,8 +143,12 @@ def create_article(
     session.add(article)
     _add_revision(session, article, content, actor=actor, note=note)
     record_audit(
-        session, actor=actor, action="article.create", entity_type="article",
-        entity_id=article_id, detail={"revision": 1, "title": content.title},
+        session,
+        actor=actor,
+        action="article.create",
+        entity_type="article",
+        entity_id=article_id,
+        detail={"revision": 1, "title": content.title},
     )
     if publish:
         publish_article(session, article_id=article_id, actor=actor, article=article)
@@ -165,8 +169,12 @@ def update_article(
     content = ArticleContent.model_validate(update.model_dump(exclude={"revision"}))
     revision = _add_revision(session, article, content, actor=actor, note=note)
     record_audit(
-        session, actor=actor, action="article.edit", entity_type="article",
-        entity_id=article_id, detail={"revision": revision.number, "based_on": update.revision},
+        session,
+        actor=actor,
+        action="article.edit",
+        entity_type="article",
+        entity_id=article_id,
+        detail={"revision": revision.number, "based_on": update.revision},
     )
     session.flush()
     return article
@@ -190,7 +198,10 @@ def upsert_article_from_source(
         created = create_article(
             session,
             content=ArticleCreate(id=article_id, **content.model_dump()),
-            actor=actor, publish=publish, source=source, note=f"imported from {source}",
+            actor=actor,
+            publish=publish,
+            source=source,
+            note=f"imported from {source}",
         )
         return created, True
     article = get_article(session, article_id=article_id)
@@ -199,8 +210,12 @@ def upsert_article_from_source(
     if changed:
         _add_revision(session, article, content, actor=actor, note=f"imported from {source}")
         record_audit(
-            session, actor=actor, action="article.import", entity_type="article",
-            entity_id=article_id, detail={"revision": article.latest_revision, "source": source},
+            session,
+            actor=actor,
+            action="article.import",
+            entity_type="article",
+            entity_id=article_id,
+            detail={"revision": article.latest_revision, "source": source},
         )
     if publish and article.published_revision != article.latest_revision:
         publish_article(session, article_id=article_id, actor=actor, article=article)
@@ -220,8 +235,12 @@ def publish_article(
     article.updated_at = utcnow()
     article.updated_by = actor
     record_audit(
-        session, actor=actor, action="article.publish", entity_type="article",
-        entity_id=article.id, detail={"revision": article.latest_revision},
+        session,
+        actor=actor,
+        action="article.publish",
+        entity_type="article",
+        entity_id=article.id,
+        detail={"revision": article.latest_revision},
     )
     session.flush()
     return article
@@ -235,8 +254,12 @@ def unpublish_article(session: Session, *, article_id: str, actor: str) -> Artic
     article.updated_at = utcnow()
     article.updated_by = actor
     record_audit(
-        session, actor=actor, action="article.unpublish", entity_type="article",
-        entity_id=article_id, detail={},
+        session,
+        actor=actor,
+        action="article.unpublish",
+        entity_type="article",
+        entity_id=article_id,
+        detail={},
     )
     session.flush()
     return article
@@ -247,8 +270,12 @@ def rollback_article(session: Session, *, article_id: str, revision: int, actor:
     article = get_article(session, article_id=article_id)
     old = get_revision(session, article_id=article_id, number=revision)
     content = ArticleContent(
-        title=old.title, body=old.body, intents=old.intents, questions=old.questions,
-        tags=old.tags, locale=old.locale,
+        title=old.title,
+        body=old.body,
+        intents=old.intents,
+        questions=old.questions,
+        tags=old.tags,
+        locale=old.locale,
     )
     new = _add_revision(
         session, article, content, actor=actor, note=f"rollback to revision {revision}"
@@ -256,8 +283,12 @@ def rollback_article(session: Session, *, article_id: str, revision: int, actor:
     if article.status == "published":
         article.published_revision = new.number
     record_audit(
-        session, actor=actor, action="article.rollback", entity_type="article",
-        entity_id=article_id, detail={"to": revision, "revision": new.number},
+        session,
+        actor=actor,
+        action="article.rollback",
+        entity_type="article",
+        entity_id=article_id,
+        detail={"to": revision, "revision": new.number},
     )
     session.flush()
     return article
@@ -267,8 +298,12 @@ def delete_article(session: Session, *, article_id: str, actor: str) -> None:
     """Delete an article and its revisions; the audit log keeps the record."""
     article = get_article(session, article_id=article_id)
     record_audit(
-        session, actor=actor, action="article.delete", entity_type="article",
-        entity_id=article_id, detail={"title": article.revisions[-1].title},
+        session,
+        actor=actor,
+        action="article.delete",
+        entity_type="article",
+        entity_id=article_id,
+        detail={"title": article.revisions[-1].title},
     )
     session.delete(article)
     session.flush()
@@ -300,9 +335,15 @@ def published_revisions(session: Session) -> list[PublishedRevision]:
     ).scalars()
     return [
         PublishedRevision(
-            article_id=r.article_id, revision=r.number, title=r.title, body=r.body,
-            intents=list(r.intents), questions=list(r.questions), tags=list(r.tags),
-            locale=r.locale, content_hash=r.content_hash,
+            article_id=r.article_id,
+            revision=r.number,
+            title=r.title,
+            body=r.body,
+            intents=list(r.intents),
+            questions=list(r.questions),
+            tags=list(r.tags),
+            locale=r.locale,
+            content_hash=r.content_hash,
         )
         for r in rows
     ]

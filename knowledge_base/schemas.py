@@ -49,7 +49,8 @@ class ArticleContent(BaseModel):
 
     def content_hash(self) -> str:
         """A stable hash of everything that affects retrieval (decides re-embedding)."""
-        payload = json.dumps(self.model_dump(), sort_keys=True, ensure_ascii=False)
+        fields = self.model_dump(include=set(ArticleContent.model_fields))
+        payload = json.dumps(fields, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

@@ -67,8 +67,11 @@ def ingest(
     services = services_for_cli(settings)
     show_bar = not as_json and sys.stderr.isatty()
     with Progress(
-        TextColumn("embedding"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        console=console, disable=not show_bar,
+        TextColumn("embedding"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        console=console,
+        disable=not show_bar,
     ) as bar:
         task = bar.add_task("embed", total=None)
 
@@ -76,8 +79,11 @@ def ingest(
             bar.update(task, completed=done, total=total)
 
         report = ingest_paths(
-            paths, session_factory=services.session_factory, index=services.index,
-            embedder=services.embedder, progress=progress,
+            paths,
+            session_factory=services.session_factory,
+            index=services.index,
+            embedder=services.embedder,
+            progress=progress,
         )
     if services.pipeline is not None:
         services.pipeline.retriever.refresh()
@@ -116,8 +122,10 @@ def ask(
     draft = services.drafter.draft(DraftRequest(buyer_messages=[text], buyer_name=name))
     services.close()
     if as_json:
-        payload = draft.model_dump(mode="json", exclude={"debug", "kb_revisions", "language",
-                                                          "sentiment", "handoff_reason"})
+        payload = draft.model_dump(
+            mode="json",
+            exclude={"debug", "kb_revisions", "language", "sentiment", "handoff_reason"},
+        )
         payload["citations"] = [c.model_dump() for c in draft.citations]
         typer.echo(json.dumps(payload, ensure_ascii=False))
         return
@@ -125,8 +133,10 @@ def ask(
     typer.echo("")
     label = "hand-off" if draft.handoff else "answer"
     typer.echo(f"[{label}] confidence {draft.confidence:.2f} · topics {', '.join(draft.intents)}")
-    for citation in draft.citations:
-        typer.echo(f"  source: {citation.title} ({citation.article_id} r{citation.revision})")
+    for article_id, revision, title in dict.fromkeys(
+        (c.article_id, c.revision, c.title) for c in draft.citations
+    ):
+        typer.echo(f"  source: {title} ({article_id} r{revision})")
     for check in draft.checks:
         if not check.passed:
             typer.echo(f"  check {check.severity}: {check.id}: {check.message}")

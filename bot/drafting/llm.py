@@ -117,8 +117,10 @@ class LlmComposer:
             f"[{c.id}] {c.title}\n{clean_text(c.text)}" for c in data.answer_chunks
         )
         order_facts = data.order.model_dump_json() if data.order else "none"
-        verdicts = "\n".join(f"- {v.text} (rules: {', '.join(v.rule_ids)})"
-                             for v in data.verdicts) or "none"
+        verdicts = (
+            "\n".join(f"- {v.text} (rules: {', '.join(v.rule_ids)})" for v in data.verdicts)
+            or "none"
+        )
         context = self._context.format(
             knowledge=knowledge or "none",
             order_facts=redaction.redact(order_facts, name=None),
@@ -135,10 +137,11 @@ class LlmComposer:
         redaction = Redaction()
         if first_name(data.buyer_name):
             redaction.mapping["[BUYER_NAME]"] = first_name(data.buyer_name) or ""
-        response = self._model.invoke(self.messages(data, buyer_text=buyer_text,
-                                                     redaction=redaction))
-        content = response.content if isinstance(response.content, str) else json.dumps(
-            response.content
+        response = self._model.invoke(
+            self.messages(data, buyer_text=buyer_text, redaction=redaction)
+        )
+        content = (
+            response.content if isinstance(response.content, str) else json.dumps(response.content)
         )
         parsed = _parse_json(content)
         reply = parsed.get("reply")

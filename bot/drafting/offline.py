@@ -126,14 +126,14 @@ class OfflineComposer:
     def acknowledgement(self, topic: str | None, sentiment: str) -> str:
         table: dict[str, dict[str, str]] = self._w["acknowledgements"]
         mood = table.get(sentiment, table["neutral"])
-        template = mood.get(topic or "", mood.get("default", table["neutral"]["default"]))
+        key = topic if topic in mood else ("default" if topic else "no_topic")
+        template = mood.get(key) or table["neutral"][key]
         return template.format(subject=self.subject(topic))
 
     def compose(self, data: ComposeInput) -> ComposedReply:
         w = self._w
         name = first_name(data.buyer_name)
-        greeting = (w["greeting_named"].format(first_name=name) if name
-                    else w["greeting_unnamed"])
+        greeting = w["greeting_named"].format(first_name=name) if name else w["greeting_unnamed"]
         parts: list[str] = [greeting]
         citations: list[Citation] = []
         if data.handoff:
@@ -153,16 +153,16 @@ class OfflineComposer:
             if answer:
                 parts.append(answer)
             citations = [
-                Citation(article_id=c.article_id, revision=c.revision, title=c.title,
-                         chunk_id=c.id)
+                Citation(article_id=c.article_id, revision=c.revision, title=c.title, chunk_id=c.id)
                 for c in used
             ]
             steps: dict[str, str] = w["next_steps"]
             parts.append(steps.get(data.topic or "", steps["default"]))
             parts.append(w["person_offer"])
         parts.append(f"{w['sign_off']}\n{data.signature}")
-        return ComposedReply(text="\n\n".join(p.strip() for p in parts if p.strip()),
-                             citations=citations)
+        return ComposedReply(
+            text="\n\n".join(p.strip() for p in parts if p.strip()), citations=citations
+        )
 
     @staticmethod
     def _answer(chunks: Sequence[IndexedChunk]) -> tuple[str, list[IndexedChunk]]:

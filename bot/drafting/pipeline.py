@@ -199,9 +199,15 @@ def build_pipeline(
     chat_model: Any | None = None,
 ) -> DraftingPipeline:
     """Wire the real pipeline: topic model, retriever, router, composers, orders, policy."""
-    from bot.understanding.topics import TopicClassifier
+    from bot.understanding.topics import TopicClassifier, TopicModelError
 
-    topic_model = TopicClassifier.load()
+    topic_model: TopicClassifier | None
+    try:
+        topic_model = TopicClassifier.load()
+    except TopicModelError as exc:
+        # Retrieval still works without the topic prior; the hand-off decision is weaker.
+        log.warning("no topic model, drafting without a topic prior: %s", exc)
+        topic_model = None
     calibration = getattr(topic_model, "calibration", None) or Calibration()
     retriever = HybridRetriever(
         index=index, embedder=embedder, topic_model=topic_model, calibration=calibration
@@ -215,8 +221,12 @@ def build_pipeline(
         llm = LlmComposer.from_settings(settings, chat_model=chat_model)
     order_lookup, policy = _orders_and_policy(settings, session_factory)
     return DraftingPipeline(
-        router=router, offline=OfflineComposer(), settings=settings, llm=llm,
-        order_lookup=order_lookup, policy=policy,
+        router=router,
+        offline=OfflineComposer(),
+        settings=settings,
+        llm=llm,
+        order_lookup=order_lookup,
+        policy=policy,
     )
 
 
@@ -239,8 +249,14 @@ def _orders_and_policy(
     def decide(topic: str | None, order: OrderFacts | None, text: str) -> list[PolicyVerdict]:
         if topic is None:
             return []
-        return list(verdicts_for_topic(
-            rules, topic=topic, order=order, reason=detect_return_reason(text), today=date.today()
-        ))
+        return list(
+            verdicts_for_topic(
+                rules,
+                topic=topic,
+                order=order,
+                reason=detect_return_reason(text),
+                today=date.today(),
+            )
+        )
 
     return lookup, decide

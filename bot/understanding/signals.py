@@ -23,7 +23,8 @@ SENSITIVE_PATTERNS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "health": re.compile(
-        r"\b(allerg(y|ic)|hospital|doctor|got sick|made me sick|poison(ed|ing)?|rash|toxic|emergency room|"
+        r"\b(allerg(y|ic)|hospital|doctor|got sick|made me sick|poison(ed|ing)?|rash|toxic|"
+        r"emergency room|"
         r"a&e|medical)\b",
         re.I,
     ),

@@ -1,0 +1,143 @@
+"""Benchmarks: ingest throughput against raw ``model.encode`` and warm ``ask`` latency.
+
+Run with ``make bench`` (or ``python -m benchmarks.run``). Prints figures; asserts nothing.
+Both measurements run in this one process so the ratio compares like with like.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+DEMO_KB = Path(__file__).resolve().parent.parent / "knowledge_base" / "demo"
+ASK_QUERIES = [
+    "where is my parcel? order 112-3456789-1234567",
+    "how do I return a damaged kettle?",
+    "can I pay with PayPal?",
+    "I want to cancel my order",
+    "how long does delivery take to Texas",
+    "can I get an invoice for my order",
+    "my refund hasn't arrived yet",
+    "what's a good pizza place in Seattle?",
+]
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def bench_ingest() -> None:
+    from bot.database import upgrade_to_head
+    from bot.settings import Settings
+    from ingest.embedder import SentenceTransformerEmbedder
+    from ingest.index import ChromaIndex
+    from ingest.pipeline import ingest_paths, load_sources
+    from ingest.sync import chunks_for
+    from knowledge_base.db import make_engine, make_session_factory
+    from knowledge_base.schemas import PublishedRevision
+
+    embedder = SentenceTransformerEmbedder()
+    loaded, _ = load_sources([DEMO_KB])
+    chunks = [
+        chunk
+        for article in loaded
+        for chunk in chunks_for(
+            PublishedRevision(
+                article_id=article.article_id,
+                revision=1,
+                content_hash="",
+                **article.content.model_dump(),
+            )
+        )
+    ]
+    texts = [c.text for c in chunks]
+    model = embedder.model
+    model.encode(texts[:8])  # type: ignore[attr-defined]  # warm-up
+    start = time.perf_counter()
+    model.encode(texts, batch_size=64, normalize_embeddings=True)  # type: ignore[attr-defined]
+    raw_seconds = time.perf_counter() - start
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=Path(tmp))
+        engine = make_engine(settings.resolved_database_url)
+        upgrade_to_head(engine)
+        factory = make_session_factory(engine)
+        index = ChromaIndex.persistent(Path(tmp) / "chroma")
+        start = time.perf_counter()
+        report = ingest_paths([DEMO_KB], session_factory=factory, index=index, embedder=embedder)
+        ingest_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        rerun = ingest_paths([DEMO_KB], session_factory=factory, index=index, embedder=embedder)
+        rerun_seconds = time.perf_counter() - start
+        engine.dispose()
+
+    raw_rate = len(texts) / raw_seconds
+    ingest_rate = report.embedded / ingest_seconds
+    print(f"chunks: {len(texts)} (ingest embedded {report.embedded})")
+    print(f"raw model.encode:      {raw_rate:8.1f} chunks/s")
+    print(
+        f"draftdesk ingest:      {ingest_rate:8.1f} chunks/s  "
+        f"(ratio to raw {ingest_rate / raw_rate:.2f}; target >= 0.85)"
+    )
+    print(f"re-run (nothing new):  {rerun_seconds * 1000:8.1f} ms, embedded {rerun.embedded}")
+
+
+def bench_ask(rounds: int = 10) -> None:
+    from bot.drafting.interface import DraftRequest
+    from bot.services import build_services
+    from bot.settings import Settings
+    from ingest.pipeline import ingest_paths
+
+    with tempfile.TemporaryDirectory() as tmp:
+        services = build_services(Settings(data_dir=Path(tmp)))
+        ingest_paths(
+            [DEMO_KB],
+            session_factory=services.session_factory,
+            index=services.index,
+            embedder=services.embedder,
+        )
+        assert services.pipeline is not None
+        services.pipeline.retriever.refresh()
+        for query in ASK_QUERIES:  # warm-up
+            services.drafter.draft(DraftRequest(buyer_messages=[query]))
+        timings: list[float] = []
+        route_timings: list[float] = []
+        for _ in range(rounds):
+            for query in ASK_QUERIES:
+                start = time.perf_counter()
+                services.drafter.draft(DraftRequest(buyer_messages=[query], buyer_name="Maria"))
+                timings.append((time.perf_counter() - start) * 1000)
+                start = time.perf_counter()
+                services.pipeline.route(query)
+                route_timings.append((time.perf_counter() - start) * 1000)
+        services.close()
+    print(
+        f"warm ask (offline composer), {len(timings)} drafts: "
+        f"p50 {statistics.median(timings):.1f} ms, p95 {_percentile(timings, 0.95):.1f} ms "
+        f"(target p50 <= 60 ms)"
+    )
+    print(
+        f"warm retrieval + hand-off decision: p50 {statistics.median(route_timings):.1f} ms, "
+        f"p95 {_percentile(route_timings, 0.95):.1f} ms (target p50 <= 30, p95 <= 60 ms)"
+    )
+
+
+def main() -> None:
+    import torch
+
+    print(f"torch threads: {torch.get_num_threads()}, cores: {os.cpu_count()}")
+    bench_ingest()
+    bench_ask()
+
+
+if __name__ == "__main__":
+    main()

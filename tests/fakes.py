@@ -1,0 +1,255 @@
+"""Hand-written fakes for unit tests (never a replacement for the integration tests)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from ingest.embedder import Vectors
+from ingest.index import DenseHit, IndexedChunk
+
+
+class FakeEmbedder:
+    """Deterministic bag-of-words hashing embedder: similar words → similar vectors."""
+
+    name = "fake-hashing"
+
+    def __init__(self, dimension: int = 64) -> None:
+        self._dimension = dimension
+        self.calls = 0
+        self.texts_embedded = 0
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    def embed(self, texts: list[str]) -> Vectors:
+        self.calls += 1
+        self.texts_embedded += len(texts)
+        out = np.zeros((len(texts), self._dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for token in re.findall(r"[a-z0-9]+", text.lower()):
+                digest = hashlib.sha256(token.encode()).digest()
+                out[row, digest[0] % self._dimension] += 1.0
+            norm = float(np.linalg.norm(out[row]))
+            if norm:
+                out[row] /= norm
+        return out
+
+
+class InMemoryIndex:
+    """The SearchIndex contract in a dict (exact cosine search)."""
+
+    def __init__(self) -> None:
+        self._chunks: dict[str, IndexedChunk] = {}
+        self._vectors: dict[str, Vectors] = {}
+
+    def upsert(self, chunks: Sequence[IndexedChunk], vectors: Vectors) -> None:
+        if len(chunks) != len(vectors):
+            raise ValueError("one vector per chunk is required")
+        for chunk, vector in zip(chunks, vectors, strict=True):
+            self._chunks[chunk.id] = chunk
+            self._vectors[chunk.id] = np.asarray(vector, dtype=np.float32)
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for chunk_id in ids:
+            self._chunks.pop(chunk_id, None)
+            self._vectors.pop(chunk_id, None)
+
+    def query(
+        self, vector: Vectors, *, k: int, where: Mapping[str, str | int] | None = None
+    ) -> list[DenseHit]:
+        hits = []
+        for chunk_id, chunk in self._chunks.items():
+            meta = chunk.metadata()
+            if where and any(meta.get(key) != value for key, value in where.items()):
+                continue
+            similarity = float(np.dot(self._vectors[chunk_id], vector))
+            hits.append(DenseHit(chunk=chunk, similarity=similarity))
+        hits.sort(key=lambda h: (-h.similarity, h.chunk.id))
+        return hits[:k]
+
+    def content_hashes(self) -> dict[str, str]:
+        return {cid: c.content_hash for cid, c in self._chunks.items()}
+
+    def all_chunks(self) -> list[IndexedChunk]:
+        return list(self._chunks.values())
+
+    def count(self) -> int:
+        return len(self._chunks)
+
+
+class ScriptedChatModel:
+    """Factory for a LangChain chat model whose answers come from a script function.
+
+    The script sees the exact messages the composer sent, so tests can check the prompt's
+    labelled parts and answer as a model would (e.g. citing the first passage shown).
+    """
+
+    @staticmethod
+    def build(script: object) -> object:
+        from typing import Any
+
+        from langchain_core.language_models.chat_models import BaseChatModel
+        from langchain_core.messages import AIMessage, BaseMessage
+        from langchain_core.outputs import ChatGeneration, ChatResult
+
+        class _Scripted(BaseChatModel):
+            script: Any
+            seen: list[list[BaseMessage]]
+
+            @property
+            def _llm_type(self) -> str:
+                return "scripted-fake"
+
+            def _generate(
+                self,
+                messages: list[BaseMessage],
+                stop: Any = None,
+                run_manager: Any = None,
+                **kwargs: Any,
+            ) -> ChatResult:
+                self.seen.append(list(messages))
+                content = self.script(messages)
+                return ChatResult(generations=[ChatGeneration(message=AIMessage(content=content))])
+
+        return _Scripted(script=script, seen=[])
+
+
+class FakeDrafter:
+    """A scripted ``bot.drafting.interface.Drafter``: instant, deterministic drafts.
+
+    ``fail_times`` makes the next N calls raise; ``delay`` sleeps inside ``draft`` (to widen
+    race windows in worker tests); any word of ``blocking_words`` in a text fails the
+    blocking ``no_marketing`` check, so approval rules can be exercised.
+    """
+
+    def __init__(
+        self,
+        *,
+        fail_times: int = 0,
+        delay: float = 0.0,
+        blocking_words: Sequence[str] = ("coupon",),
+        handoff: bool = False,
+        confidence: float = 0.82,
+    ) -> None:
+        import threading
+
+        self.failures_left = fail_times
+        self.delay = delay
+        self.blocking_words = tuple(blocking_words)
+        self.handoff = handoff
+        self.confidence = confidence
+        self.requests: list[object] = []
+        self.rechecks: list[str] = []
+        self._lock = threading.Lock()
+
+    def draft(self, request: object) -> object:
+        import time
+
+        from bot.drafting.interface import DraftRequest
+        from bot.drafting.schema import Citation, DraftReply, OrderFacts, PolicyVerdict
+
+        assert isinstance(request, DraftRequest)
+        with self._lock:
+            self.requests.append(request)
+            fail = self.failures_left > 0
+            if fail:
+                self.failures_left -= 1
+        if self.delay:
+            time.sleep(self.delay)
+        if fail:
+            raise RuntimeError("scripted drafting failure")
+        name = request.buyer_name.split()[0] if request.buyer_name else "there"
+        asked = " / ".join(m.strip() for m in request.buyer_messages)
+        text = (
+            f"Hi {name},\n\nThank you for your message about: {asked}\n\n"
+            "We have checked your order and it is on its way.\n\nThe Brightwater Home team"
+        )
+        return DraftReply(
+            text=text,
+            handoff=self.handoff,
+            handoff_reason="scripted hand-off" if self.handoff else None,
+            confidence=self.confidence,
+            intents=["where_is_my_order"],
+            citations=[
+                Citation(
+                    article_id="shipping-times",
+                    revision=2,
+                    title="Shipping times",
+                    chunk_id="shipping-times:2:0",
+                )
+            ],
+            checks=self._checks(text),
+            composer="fake",
+            order=OrderFacts(
+                order_id="112-3456789-1234567",
+                status="Shipped",
+                carrier="UPS",
+                tracking_number="1Z999",
+            ),
+            verdicts=[
+                PolicyVerdict(
+                    kind="return",
+                    eligible=True,
+                    rule_ids=["window-30"],
+                    text="Within the 30-day return window.",
+                )
+            ],
+            kb_revisions={"shipping-times": 2},
+        )
+
+    def recheck(self, text: str, *, draft: object, buyer_messages: Sequence[str]) -> list[object]:
+        with self._lock:
+            self.rechecks.append(text)
+        return list(self._checks(text))
+
+    def _checks(self, text: str) -> list[object]:
+        from bot.drafting.schema import CheckResult
+
+        hits = [w for w in self.blocking_words if w in text.lower()]
+        return [
+            CheckResult(
+                id="no_marketing",
+                severity="block",
+                passed=not hits,
+                message=f"mentions {', '.join(hits)}" if hits else "no marketing",
+            ),
+            CheckResult(
+                id="greeting",
+                severity="warn",
+                passed=text.startswith("Hi"),
+                message="greets the buyer" if text.startswith("Hi") else "no greeting",
+            ),
+        ]
+
+
+class RecordingNotifier:
+    """A ``ReviewNotifier`` that remembers every call, in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+
+    def draft_ready(self, draft_id: int) -> None:
+        self.calls.append(("ready", draft_id))
+
+    def draft_decided(self, draft_id: int) -> None:
+        self.calls.append(("decided", draft_id))
+
+
+def worker_test_kit() -> dict[str, object]:
+    """``DRAFTDESK_TEST_SERVICES_HOOK=tests.fakes:worker_test_kit`` for subprocess tests.
+
+    ``DRAFTDESK_TEST_DRAFT_DELAY`` (seconds) slows every draft down.
+    """
+    import os
+
+    delay = float(os.environ.get("DRAFTDESK_TEST_DRAFT_DELAY", "0") or 0)
+    return {
+        "drafter": FakeDrafter(delay=delay),
+        "embedder": FakeEmbedder(),
+        "index": InMemoryIndex(),
+    }

@@ -1,0 +1,93 @@
+"""One contract every SearchIndex passes: the in-memory fake and real Chroma alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ingest.index import ChromaIndex, IndexedChunk, SearchIndex
+from tests.fakes import InMemoryIndex
+
+
+def _chunk(chunk_id: str, article: str, text: str, content_hash: str = "h") -> IndexedChunk:
+    return IndexedChunk(
+        id=chunk_id,
+        article_id=article,
+        revision=1,
+        number=int(chunk_id[-1]),
+        title=article,
+        heading="",
+        text=text,
+        content_hash=content_hash,
+        intents="track_order",
+    )
+
+
+def _unit(*values: float) -> np.ndarray:
+    vector = np.asarray(values, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+@pytest.fixture(params=["memory", "chroma"])
+def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchIndex]:
+    if request.param == "memory":
+        yield InMemoryIndex()
+    else:
+        yield ChromaIndex.persistent(tmp_path / "chroma", collection="contract_test")
+
+
+def test_upsert_is_idempotent_by_id(index: SearchIndex) -> None:
+    chunks = [_chunk("a:1:0", "a", "first"), _chunk("a:1:1", "a", "second")]
+    vectors = np.stack([_unit(1, 0, 0), _unit(0, 1, 0)])
+    index.upsert(chunks, vectors)
+    index.upsert(chunks, vectors)
+    assert index.count() == 2
+    index.upsert([_chunk("a:1:0", "a", "first, edited", "h2")], np.stack([_unit(1, 0, 0)]))
+    assert index.count() == 2
+    assert index.content_hashes() == {"a:1:0": "h2", "a:1:1": "h"}
+
+
+def test_delete_of_a_missing_id_is_fine(index: SearchIndex) -> None:
+    index.upsert([_chunk("a:1:0", "a", "x")], np.stack([_unit(1, 0, 0)]))
+    index.delete(["nope:1:0", "a:1:0"])
+    index.delete([])
+    assert index.count() == 0
+
+
+def test_query_ranks_by_cosine_and_round_trips_metadata(index: SearchIndex) -> None:
+    index.upsert(
+        [_chunk("a:1:0", "a", "alpha"), _chunk("b:1:0", "b", "beta")],
+        np.stack([_unit(1, 0, 0), _unit(0, 1, 0)]),
+    )
+    hits = index.query(_unit(0.9, 0.1, 0), k=2)
+    assert [h.chunk.id for h in hits] == ["a:1:0", "b:1:0"]
+    assert hits[0].similarity == pytest.approx(float(_unit(0.9, 0.1, 0) @ _unit(1, 0, 0)), abs=1e-3)
+    top = hits[0].chunk
+    assert (top.article_id, top.revision, top.text, top.intent_list) == (
+        "a",
+        1,
+        "alpha",
+        ["track_order"],
+    )
+
+
+def test_filter_isolates(index: SearchIndex) -> None:
+    index.upsert(
+        [_chunk("a:1:0", "a", "alpha"), _chunk("b:1:0", "b", "beta")],
+        np.stack([_unit(1, 0, 0), _unit(1, 0.1, 0)]),
+    )
+    hits = index.query(_unit(1, 0, 0), k=5, where={"article_id": "b"})
+    assert [h.chunk.article_id for h in hits] == ["b"]
+
+
+def test_empty_index_answers_nothing(index: SearchIndex) -> None:
+    assert index.query(_unit(1, 0, 0), k=3) == []
+    assert index.all_chunks() == []
+
+
+def test_vectors_and_chunks_must_pair(index: SearchIndex) -> None:
+    with pytest.raises(ValueError):
+        index.upsert([_chunk("a:1:0", "a", "x")], np.stack([_unit(1, 0), _unit(0, 1)]))
