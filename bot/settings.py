@@ -6,10 +6,10 @@ Lower layers never read the environment: they receive these values as plain argu
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEMO_KB_DIR = PACKAGE_ROOT / "knowledge_base" / "demo"
@@ -61,7 +61,8 @@ class Settings(BaseSettings):
     test_services_hook: str | None = None
 
     # Widget
-    widget_origins: list[str] = Field(default_factory=list)
+    # NoDecode: the env value is comma-separated (see _comma_separated), not JSON.
+    widget_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # Policy and orders
     policy_file: Path | None = None

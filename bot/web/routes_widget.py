@@ -2,9 +2,9 @@
 
 Sellers add ``<script src="https://HOST/widget.js" data-draftdesk-seller="NAME" async>`` to
 their own site, so the widget's API calls are cross-origin. Only the public buyer API
-(``/api/v1/conversations…``) answers CORS, and only to ``DRAFTDESK_WIDGET_ORIGINS``; the
-agent API, console and editor stay same-origin. Buyers authenticate with a bearer token,
-never cookies, so CORS never allows credentials.
+(``/api/v1/conversations[/{id}[/messages|events|handoff]]``) answers CORS, and only to
+``DRAFTDESK_WIDGET_ORIGINS``; the agent API, console and editor stay same-origin. Buyers
+authenticate with a bearer token, never cookies, so CORS never allows credentials.
 """
 
 from __future__ import annotations
@@ -28,7 +28,10 @@ log = logging.getLogger(__name__)
 
 WIDGET_JS = Path(__file__).resolve().parent / "static" / "widget.js"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-BUYER_API_PREFIX = "/api/v1/conversations"
+# The buyer endpoints only; agent actions that share the prefix (…/reply, …/close) do not match.
+BUYER_API_PATHS = re.compile(
+    r"^/api/v1/conversations(?:/[^/]+(?:/(?:messages|events|handoff))?)?/?$"
+)
 # Sellers embed an unversioned URL: keep browser caches short so fixes reach buyers soon,
 # and let the ETag turn most revalidations into an empty 304.
 WIDGET_CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=86400"
@@ -53,10 +56,10 @@ class BuyerApiCors:
     """CORS for the buyer API paths only; every other path passes through untouched."""
 
     def __init__(
-        self, app: ASGIApp, *, origins: Sequence[str], prefix: str = BUYER_API_PREFIX
+        self, app: ASGIApp, *, origins: Sequence[str], paths: re.Pattern[str] = BUYER_API_PATHS
     ) -> None:
         self.app = app
-        self.prefix = prefix
+        self.paths = paths
         self.cors = CORSMiddleware(
             app,
             allow_origins=list(origins),
@@ -69,8 +72,7 @@ class BuyerApiCors:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "") if scope["type"] == "http" else ""
-        if path == self.prefix or path.startswith(self.prefix + "/"):
+        if scope["type"] == "http" and self.paths.match(scope.get("path", "")):
             await self.cors(scope, receive, send)
         else:
             await self.app(scope, receive, send)

@@ -34,6 +34,10 @@ def _app(tmp_path_factory: pytest.TempPathFactory, origins: list[str]) -> FastAP
     def messages(cid: str) -> dict[str, list[str]]:
         return {"messages": []}
 
+    @app.post("/api/v1/conversations/{cid}/reply")
+    def agent_reply(cid: str) -> dict[str, str]:
+        return {"status": "sent"}
+
     @app.get("/api/v1/drafts")
     def drafts() -> dict[str, list[str]]:
         return {"drafts": []}
@@ -138,10 +142,13 @@ def test_cors_does_not_reach_the_agent_api_or_pages(client: TestClient) -> None:
     for path in ("/api/v1/drafts", "/demo", "/api/v1/conversationsX"):
         response = client.get(path, headers={"Origin": SHOP})
         assert "access-control-allow-origin" not in response.headers, path
-    preflight = client.options(
-        "/api/v1/drafts", headers={"Origin": SHOP, "Access-Control-Request-Method": "GET"}
-    )
-    assert "access-control-allow-origin" not in preflight.headers
+    for path in ("/api/v1/drafts", "/api/v1/conversations/c1/reply"):
+        preflight = client.options(
+            path, headers={"Origin": SHOP, "Access-Control-Request-Method": "POST"}
+        )
+        assert "access-control-allow-origin" not in preflight.headers, path
+    reply = client.post("/api/v1/conversations/c1/reply", headers={"Origin": SHOP})
+    assert "access-control-allow-origin" not in reply.headers
 
 
 def test_without_configured_origins_no_cors_is_installed(
@@ -159,3 +166,10 @@ def test_origins_are_normalised_and_junk_is_dropped() -> None:
     assert normalise_origins(
         [" https://Shop.Example/ ", "http://127.0.0.1:8080", "shop.example", "https://a.b/path", ""]
     ) == ["https://shop.example", "http://127.0.0.1:8080"]
+
+
+def test_widget_origins_env_is_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRAFTDESK_WIDGET_ORIGINS", "https://shop.example, http://127.0.0.1:8080")
+    assert Settings().widget_origins == ["https://shop.example", "http://127.0.0.1:8080"]
+    monkeypatch.setenv("DRAFTDESK_WIDGET_ORIGINS", "https://only.example")
+    assert Settings().widget_origins == ["https://only.example"]

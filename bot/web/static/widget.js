@@ -33,7 +33,7 @@
       'We can’t reach the team right now. Your message is saved — trying again in {n} s.',
       'You’re sending messages quickly. Your message is saved and will be sent in {n} s.',
       'That message couldn’t be sent. It’s back in the box so you can change it.',
-      '{n} characters too long', 'You', 'Automatic message', 'New reply',
+      'You', 'Automatic message', 'New reply',
       'We can’t reach the team right now. Anything you write is saved and sent automatically.',
       'Your message is longer than {n} characters. Please shorten it.'],
     de: ['Chat mit uns', 'Jede Nachricht wird von einem Menschen gelesen', 'Chat schließen', 'Ihre Nachricht', 'Stellen Sie eine Frage …', 'Senden', 'Mit einem Menschen sprechen',
@@ -45,7 +45,7 @@
       'Wir erreichen das Team gerade nicht. Ihre Nachricht ist gespeichert – neuer Versuch in {n} s.',
       'Sie senden gerade sehr schnell. Ihre Nachricht ist gespeichert und wird in {n} s gesendet.',
       'Diese Nachricht konnte nicht gesendet werden. Sie steht wieder im Eingabefeld, damit Sie sie ändern können.',
-      '{n} Zeichen zu lang', 'Sie', 'Automatische Nachricht', 'Neue Antwort',
+      'Sie', 'Automatische Nachricht', 'Neue Antwort',
       'Wir erreichen das Team gerade nicht. Was Sie schreiben, wird gespeichert und automatisch gesendet.',
       'Ihre Nachricht ist länger als {n} Zeichen. Bitte kürzen Sie sie.'],
     fr: ['Discuter avec nous', 'Chaque message est lu par une personne', 'Fermer la discussion', 'Votre message', 'Posez votre question…', 'Envoyer', 'Parler à une personne',
@@ -57,7 +57,7 @@
       'Impossible de joindre l’équipe pour le moment. Votre message est enregistré — nouvel essai dans {n} s.',
       'Vous envoyez des messages très vite. Votre message est enregistré et sera envoyé dans {n} s.',
       'Ce message n’a pas pu être envoyé. Il est de nouveau dans la zone de saisie pour que vous puissiez le modifier.',
-      '{n} caractères de trop', 'Vous', 'Message automatique', 'Nouvelle réponse',
+      'Vous', 'Message automatique', 'Nouvelle réponse',
       'Impossible de joindre l’équipe pour le moment. Ce que vous écrivez est enregistré et envoyé automatiquement.',
       'Votre message dépasse {n} caractères. Merci de le raccourcir.'],
     es: ['Chatea con nosotros', 'Una persona lee cada mensaje', 'Cerrar chat', 'Tu mensaje', 'Escribe tu pregunta…', 'Enviar', 'Hablar con una persona',
@@ -69,7 +69,7 @@
       'Ahora mismo no podemos contactar con el equipo. Tu mensaje está guardado; lo intentaremos de nuevo en {n} s.',
       'Estás enviando mensajes muy rápido. Tu mensaje está guardado y se enviará en {n} s.',
       'No se pudo enviar este mensaje. Está de nuevo en el cuadro de texto para que puedas cambiarlo.',
-      '{n} caracteres de más', 'Tú', 'Mensaje automático', 'Nueva respuesta',
+      'Tú', 'Mensaje automático', 'Nueva respuesta',
       'Ahora mismo no podemos contactar con el equipo. Lo que escribas se guardará y se enviará automáticamente.',
       'Tu mensaje tiene más de {n} caracteres. Acórtalo, por favor.'],
     it: ['Scrivici in chat', 'Ogni messaggio viene letto da una persona', 'Chiudi la chat', 'Il tuo messaggio', 'Fai una domanda…', 'Invia', 'Parla con una persona',
@@ -81,7 +81,7 @@
       'Al momento non riusciamo a raggiungere il team. Il tuo messaggio è salvato: nuovo tentativo tra {n} s.',
       'Stai inviando messaggi molto rapidamente. Il tuo messaggio è salvato e verrà inviato tra {n} s.',
       'Non è stato possibile inviare questo messaggio. È di nuovo nella casella di testo, così puoi modificarlo.',
-      '{n} caratteri di troppo', 'Tu', 'Messaggio automatico', 'Nuova risposta',
+      'Tu', 'Messaggio automatico', 'Nuova risposta',
       'Al momento non riusciamo a raggiungere il team. Ciò che scrivi viene salvato e inviato automaticamente.',
       'Il tuo messaggio supera i {n} caratteri. Per favore, accorcialo.'],
     ja: ['チャットで問い合わせ', 'すべてのメッセージをスタッフが読みます', 'チャットを閉じる', 'メッセージ', 'ご質問を入力してください…', '送信', '担当者と話す',
@@ -93,7 +93,7 @@
       '現在サーバーに接続できません。メッセージは保存されています。{n} 秒後に再試行します。',
       '短時間に多くのメッセージが送信されました。メッセージは保存され、{n} 秒後に送信されます。',
       'このメッセージを送信できませんでした。編集できるよう入力欄に戻しました。',
-      '{n} 文字オーバー', 'あなた', '自動メッセージ', '新しい返信',
+      'あなた', '自動メッセージ', '新しい返信',
       '現在サーバーに接続できません。入力した内容は保存され、自動的に送信されます。',
       'メッセージが {n} 文字を超えています。短くしてください。'],
     zh: ['在线咨询', '每条消息都由真人阅读', '关闭聊天', '您的消息', '请输入您的问题…', '发送', '联系人工客服',
@@ -105,12 +105,12 @@
       '暂时无法连接到我们的团队。您的消息已保存，将在 {n} 秒后重试。',
       '您发送消息过快。消息已保存，将在 {n} 秒后发送。',
       '此消息无法发送，已放回输入框，您可以修改后再发送。',
-      '超出 {n} 个字符', '您', '自动消息', '新回复',
+      '您', '自动消息', '新回复',
       '暂时无法连接到我们的团队。您输入的内容会被保存并自动发送。',
       '您的消息超过 {n} 个字符，请缩短。'],
   };
   const K = ['open', 'sub', 'close', 'label', 'ph', 'send', 'human', 'hello', 'review', 'handoff', 'sending', 'queued',
-    'offline', 'retry', 'rate', 'bad', 'over', 'you', 'auto', 'unread', 'down', 'long'];
+    'offline', 'retry', 'rate', 'bad', 'you', 'auto', 'unread', 'down', 'long'];
   const lang = [ds.lang, document.documentElement.lang, ...(navigator.languages || [navigator.language])]
     .map((x) => (x || '').slice(0, 2).toLowerCase()).find((x) => L[x]) || 'en';
   const fmt = (n) => Number(n).toLocaleString(lang);
@@ -184,7 +184,7 @@ textarea::placeholder{color:#5f6670;opacity:1}
   let msgs = []; // the server's thread: [{id, role, text}]
   let posted = []; // accepted by the server but not yet seen in a fetched thread
   let acks = {}; // buyer message id -> acknowledgement text from the 202 answer
-  let status = null; // {state, needs_person, awaiting_reply} from the server
+  let status = null; // {state, needs_person, awaiting_reply}: the stream's first event, then live
   let note = ''; let noteN = 0; // what went wrong last, shown in the status line
   let isOpen = false; let flushing = false; let tries = 0; let timer = 0;
 
@@ -272,14 +272,13 @@ textarea::placeholder{color:#5f6670;opacity:1}
     if (syncing) { again = true; return; }
     syncing = true;
     try {
-      const [r, s] = await Promise.all([req('GET', conv('/messages')), req('GET', conv(''))]);
+      const r = await req('GET', conv('/messages'));
       if (r.status === 404) forget();
       else if (r.ok) {
         msgs = (await r.json()).messages || [];
         const ids = new Set(msgs.map((m) => String(m.id)));
         posted = posted.filter((m) => !ids.has(m.id));
       }
-      if (s.ok) status = await s.json();
     } catch (e) { /* unreachable: the stream's reconnect brings us back here */ }
     syncing = false;
     render();
@@ -328,6 +327,7 @@ textarea::placeholder{color:#5f6670;opacity:1}
     } catch (e) { /* network error or aborted */ }
     if (streamCtl !== ctl) return; // stopped on purpose
     streamCtl = null;
+    status = null; // the stream keeps the status fresh; without it, judge from the thread
     if (!connected && ++streamFails >= 3 && !pollTimer) pollTimer = setInterval(sync, 10000);
     setTimeout(stream, Math.min(60, 2 ** Math.min(streamFails, 6)) * 1000);
   };
@@ -437,9 +437,9 @@ textarea::placeholder{color:#5f6670;opacity:1}
     }
     while (ref) { const n = ref.nextSibling; ref.remove(); ref = n; }
     for (const k of [...els.keys()]) if (!keep.has(k)) els.delete(k);
-    if (grew && (atEnd || st.outbox.length)) body.scrollTop = body.scrollHeight;
     const s = statusText(all);
     if (statusEl.textContent !== s) statusEl.textContent = s;
+    if (atEnd || (grew && st.outbox.length)) body.scrollTop = body.scrollHeight; // stay pinned
     const replies = all.filter((m) => m.role === 'seller').length;
     if (isOpen && st.seen !== replies) { st.seen = replies; save(); }
     badge.hidden = isOpen || replies <= (st.seen || 0);
@@ -447,7 +447,7 @@ textarea::placeholder{color:#5f6670;opacity:1}
   const counter = () => {
     const n = [...input.value].length;
     const over = n > MAX;
-    count.textContent = over ? t('over', n - MAX) : fmt(n) + ' / ' + fmt(MAX);
+    count.textContent = fmt(n) + ' / ' + fmt(MAX);
     count.classList.toggle('over', over);
     sendBtn.disabled = over;
     input.setAttribute('aria-invalid', String(over));
