@@ -70,3 +70,101 @@ def demo_services(
         services.pipeline.retriever.refresh()
     yield services
     services.close()
+
+
+# --- conversations, workflow, web and browser (issue 3) ---------------------------------
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``db_backend``: SQLite always, PostgreSQL too when DRAFTDESK_TEST_DATABASE_URL is set."""
+    if "db_backend" in metafunc.fixturenames:
+        backends = ["sqlite"]
+        if os.environ.get("DRAFTDESK_TEST_DATABASE_URL"):
+            backends.append("postgresql")
+        metafunc.parametrize("db_backend", backends, indirect=True)
+
+
+@pytest.fixture
+def db_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.workflow_support import migrated_sqlite_template
+
+    return migrated_sqlite_template(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def _postgres_schema(test_database_url: str | None) -> Iterator[str | None]:
+    """One migrated schema per test session (never touches other sessions' tables)."""
+    if not test_database_url:
+        yield None
+        return
+    from tests.workflow_support import fresh_postgres_schema
+
+    with fresh_postgres_schema(test_database_url) as url:
+        yield url
+
+
+@pytest.fixture
+def workflow_db_url(
+    db_backend: str, tmp_path: Path, _sqlite_template: Path, _postgres_schema: str | None
+) -> str:
+    """An empty, migrated database of the parametrised backend."""
+    from tests.workflow_support import empty_postgres_tables, sqlite_copy
+
+    if db_backend == "postgresql":
+        assert _postgres_schema is not None
+        empty_postgres_tables(_postgres_schema)
+        return _postgres_schema
+    return sqlite_copy(_sqlite_template, tmp_path)
+
+
+@pytest.fixture
+def workflow_settings(workflow_db_url: str, tmp_path: Path) -> object:
+    from bot.settings import Settings
+
+    return Settings(
+        environment="test", data_dir=tmp_path / "data", database_url=workflow_db_url,
+        worker_in_process=False, worker_poll_seconds=0.05,
+        secret_key="test-secret-key-0123456789abcdef0123456789",  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def fake_drafter() -> object:
+    from tests.fakes import FakeDrafter
+
+    return FakeDrafter()
+
+
+@pytest.fixture
+def workflow_services(workflow_settings: object, fake_drafter: object) -> Iterator[object]:
+    """Services on the test database with a fake drafter, embedder and index (no models)."""
+    from bot.services import build_services
+    from tests.fakes import FakeEmbedder, InMemoryIndex
+
+    services = build_services(
+        workflow_settings, embedder=FakeEmbedder(), index=InMemoryIndex(),  # type: ignore[arg-type]
+        drafter=fake_drafter, migrate=False,  # type: ignore[arg-type]
+    )
+    yield services
+    services.close()
+
+
+@pytest.fixture
+def workflow(workflow_services: object) -> object:
+    return workflow_services.workflow  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def drain_queue(workflow: object) -> object:
+    """Run the drafting worker until nothing is claimable; returns how many were drafted."""
+    from bot.worker import DraftingWorker
+
+    def drain() -> int:
+        return DraftingWorker(workflow=workflow).run_until_idle()  # type: ignore[arg-type]
+
+    return drain

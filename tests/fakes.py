@@ -253,3 +253,22 @@ def worker_test_kit() -> dict[str, object]:
         "embedder": FakeEmbedder(),
         "index": InMemoryIndex(),
     }
+
+
+class RecordingEvents:
+    """An ``EventPublisher`` that keeps every published event (topic, type, data, id)."""
+
+    def __init__(self) -> None:
+        self.events: list[object] = []
+
+    def publish(
+        self, *, topic: str, type: str, data: dict[str, object], event_id: str | None = None
+    ) -> object:
+        from bot.events import Event
+
+        event = Event(id=event_id or str(len(self.events) + 1), topic=topic, type=type, data=data)
+        self.events.append(event)
+        return event
+
+    def of_type(self, kind: str) -> list[object]:
+        return [e for e in self.events if getattr(e, "type", None) == kind]

@@ -13,6 +13,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 
+from bot.cli.users import users_app
+from bot.cli.worker import worker_command
 from bot.settings import Settings
 from ingest.errors import IngestError
 from knowledge_base.errors import KnowledgeBaseError
@@ -162,6 +164,10 @@ def serve(
         port=port or settings.port,
         log_level="info",
     )
+
+
+app.command(name="worker")(worker_command)
+app.add_typer(users_app, name="users")
 
 
 def _register_plugins() -> None:

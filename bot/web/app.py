@@ -2,15 +2,55 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from urllib.parse import quote
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
 from bot.services import Services, build_services
 from bot.settings import Settings
+from bot.slack.http import install_slack
+from bot.web.deps import LoginRequired
 from bot.web.errors import install_error_handlers
+from bot.web.ratelimit import SlidingWindowLimiter
+from bot.web.routes_agent import router as agent_router
+from bot.web.routes_articles import install_kb_editor_errors
+from bot.web.routes_articles import router as articles_router
+from bot.web.routes_console import router as console_router
+from bot.web.routes_conversations import router as conversations_router
 from bot.web.routes_health import router as health_router
+from bot.web.routes_widget import install_widget
+from bot.web.templating import STATIC_DIR
+from bot.worker import DraftingWorker, test_service_overrides
+
+# Console and KB-editor pages may only run our own scripts and are never framed.
+_CONSOLE_PREFIXES = ("/console", "/login", "/logout", "/kb")
+_HTML_SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def start_background(services: Services, settings: Settings) -> DraftingWorker | None:
+    """Cross-process events on PostgreSQL, and the in-process drafting worker if enabled."""
+    on_postgres = services.engine.dialect.name == "postgresql"
+    if on_postgres:
+        url = services.engine.url.set(drivername="postgresql")
+        services.events.relay_through_postgres(url.render_as_string(hide_password=False))
+    if not settings.worker_in_process:
+        return None
+    # Embedded (SQLite) means one worker: claims left in the database are from a dead run.
+    services.workflow.resume_after_restart(release_all_claims=not on_postgres)
+    worker = DraftingWorker(workflow=services.workflow, poll_seconds=settings.worker_poll_seconds)
+    worker.start()
+    return worker
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
@@ -20,14 +60,56 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
-        app.state.services = services or build_services(settings)
+        app.state.services = services or build_services(
+            settings, **test_service_overrides(settings)
+        )
+        worker = start_background(app.state.services, settings)
         try:
             yield
         finally:
+            if worker is not None:
+                worker.stop()
             if owned:
                 app.state.services.close()
 
     app = FastAPI(title="draftdesk", version="0.1.0", lifespan=lifespan)
+    if services is not None:
+        app.state.services = services
+    app.state.ip_limiter = SlidingWindowLimiter(limit=settings.rate_limit_per_ip)
+    app.state.conversation_limiter = SlidingWindowLimiter(
+        limit=settings.rate_limit_per_conversation
+    )
+    app.state.login_limiter = SlidingWindowLimiter(limit=10)
     install_error_handlers(app)
+    install_kb_editor_errors(app)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(_: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={quote(exc.next_url)}", status_code=303)
+
+    @app.middleware("http")
+    async def _html_security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        if request.url.path.startswith(_CONSOLE_PREFIXES) and response.headers.get(
+            "content-type", ""
+        ).startswith("text/html"):
+            for name, value in _HTML_SECURITY_HEADERS.items():
+                response.headers.setdefault(name, value)
+        return response
+
     app.include_router(health_router)
+    app.include_router(conversations_router)
+    app.include_router(agent_router)
+    app.include_router(console_router)
+    install_widget(app, settings)  # /widget.js, /demo, CORS for the buyer API
+    app.include_router(articles_router)
+    install_slack(app, settings)  # Slack review desk, when configured (bot/slack)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def _home() -> Response:
+        return RedirectResponse("/console", status_code=303)
+
     return app

@@ -9,6 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot.accounts.errors import AccountError
+from bot.conversations.errors import WorkflowError
 from ingest.errors import IngestError
 from knowledge_base.errors import KnowledgeBaseError
 
@@ -18,7 +20,9 @@ log = logging.getLogger(__name__)
 class ApiError(Exception):
     """An error raised by a route with a stable code and an HTTP status."""
 
-    def __init__(self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -47,6 +51,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(IngestError)
     async def _ingest_error(_: Request, exc: IngestError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(WorkflowError)
+    async def _workflow_error(_: Request, exc: WorkflowError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(AccountError)
+    async def _account_error(_: Request, exc: AccountError) -> JSONResponse:
         return error_response(exc.status, exc.code, exc.message)
 
     @app.exception_handler(RequestValidationError)

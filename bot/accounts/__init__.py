@@ -1,0 +1,1 @@
+"""People who review drafts: users and roles, passwords, API tokens, web sessions, CSRF."""

@@ -1,0 +1,130 @@
+"""``draftdesk users``: reviewers and their credentials (API tokens, web passwords).
+
+Only the database is touched: no model is loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from bot.accounts import service as accounts
+from bot.accounts.errors import AccountError
+from bot.settings import Settings
+
+users_app = typer.Typer(help="Reviewers: create users, tokens and web passwords.",
+                        no_args_is_help=True)
+_errors = Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    _errors.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code=1)
+
+
+def _session_factory() -> Any:
+    from bot.database import upgrade_to_head
+    from knowledge_base.db import make_engine, make_session_factory
+
+    try:
+        settings = Settings()
+    except ValueError as exc:
+        raise _fail(f"invalid settings: {exc}") from exc
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    upgrade_to_head(engine)
+    return make_session_factory(engine)
+
+
+@users_app.command("create")
+def create(
+    email: Annotated[str, typer.Argument(help="The person's e-mail address.")],
+    role: Annotated[str, typer.Option("--role", help="agent, lead or admin.")] = "agent",
+    as_json: Annotated[bool, typer.Option("--json", help='Print {"token": "..."}.')] = False,
+) -> None:
+    """Create a user and print a new API token once (only its hash is stored).
+
+    Example: draftdesk users create maria@example.com --role lead --json
+    """
+    try:
+        created = accounts.create_user(_session_factory(), email=email, role=role)
+    except AccountError as exc:
+        raise _fail(exc.message) from exc
+    if as_json:
+        typer.echo(json.dumps({"token": created.token}))
+        return
+    typer.echo(f"created {created.user.email} ({created.user.role.value})")
+    typer.echo(f"API token (shown once): {created.token}")
+
+
+@users_app.command("token")
+def token(
+    email: Annotated[str, typer.Argument(help="The user's e-mail address.")],
+    label: Annotated[str, typer.Option("--label", help="What the token is for.")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help='Print {"token": "..."}.')] = False,
+) -> None:
+    """Issue another API token for a user (shown once).
+
+    Example: draftdesk users token maria@example.com --label laptop
+    """
+    try:
+        value = accounts.issue_api_token(_session_factory(), email=email, label=label)
+    except AccountError as exc:
+        raise _fail(exc.message) from exc
+    typer.echo(json.dumps({"token": value}) if as_json else value)
+
+
+@users_app.command("set-password")
+def set_password(
+    email: Annotated[str, typer.Argument(help="The user's e-mail address.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Set the password for the web console (at least 12 characters).
+
+    Example: draftdesk users set-password maria@example.com
+    """
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        accounts.set_password(_session_factory(), email=email, password=password)
+    except AccountError as exc:
+        raise _fail(exc.message) from exc
+    typer.echo(f"password set for {email.strip().lower()}")
+
+
+@users_app.command("deactivate")
+def deactivate(email: Annotated[str, typer.Argument(help="The user's e-mail address.")]) -> None:
+    """Revoke a user's tokens and sessions and stop them signing in.
+
+    Example: draftdesk users deactivate leaver@example.com
+    """
+    try:
+        accounts.deactivate_user(_session_factory(), email=email)
+    except AccountError as exc:
+        raise _fail(exc.message) from exc
+    typer.echo(f"deactivated {email.strip().lower()}")
+
+
+@users_app.command("list")
+def list_users(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List users with their roles.
+
+    Example: draftdesk users list
+    """
+    rows = accounts.list_users(_session_factory())
+    if as_json:
+        typer.echo(json.dumps([{"email": e, "role": r, "active": a} for e, r, a in rows]))
+        return
+    for email, role, active in rows:
+        suffix = "" if active else "\t(deactivated)"
+        typer.echo(f"{email}\t{role}{suffix}")

@@ -1,0 +1,1 @@
+"""Conversations with buyers, drafted replies and the approval state machine (framework-free)."""

@@ -1,0 +1,108 @@
+"""What every workflow operation needs: the database, the drafter, events, notifiers, knobs."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.conversations.errors import InvalidMessage
+from bot.conversations.notifications import ReviewNotifier
+from bot.drafting.interface import Drafter
+from bot.events import EventPublisher
+from knowledge_base.db import utcnow
+
+# C0 and C1 control characters except tab and newline (carriage returns are normalised first).
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class WorkflowConfig:
+    """The workflow's knobs (from Settings at the composition root)."""
+
+    reply_deadline_hours: float = 24.0
+    ack_response_time_text: str = "within a few hours, and always within 24 hours"
+    max_message_chars: int = 4000
+    worker_max_attempts: int = 5
+    worker_lease_seconds: float = 120.0
+    worker_retry_base_seconds: float = 2.0
+    worker_retry_max_seconds: float = 300.0
+
+
+@dataclass
+class WorkflowContext:
+    """Shared by every operation of one process; the notifier list may grow after start-up."""
+
+    session_factory: sessionmaker[Session]
+    drafter: Drafter
+    events: EventPublisher
+    notifiers: list[ReviewNotifier] = field(default_factory=list)
+    config: WorkflowConfig = field(default_factory=WorkflowConfig)
+    clock: Callable[[], datetime] = utcnow
+    # Called (without arguments) after a message is queued: wakes an idle in-process worker.
+    wakeups: list[Callable[[], None]] = field(default_factory=list)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commit on success, roll back on any error."""
+        with self.session_factory() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only unit of work."""
+        with self.session_factory() as session, session.begin():
+            yield session
+
+    def wake_workers(self) -> None:
+        for wake in list(self.wakeups):
+            wake()
+
+    def publish(self, *, topic: str, type: str, data: dict[str, Any],
+                event_id: str | None = None) -> None:
+        self.events.publish(topic=topic, type=type, data=data, event_id=event_id)
+
+
+def sha256_text(text: str) -> str:
+    """The fingerprint recorded with every delivered message."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def clean_text(text: str, *, max_chars: int, what: str = "message") -> str:
+    """Normalise line breaks and refuse empty, oversized or control-character text."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _CONTROL_CHARACTERS.search(text):
+        raise InvalidMessage(
+            f"the {what} contains control characters", code=f"{what}_control_characters"
+        )
+    text = text.strip()
+    if not text:
+        raise InvalidMessage(f"the {what} is empty", code=f"{what}_empty")
+    if len(text) > max_chars:
+        raise InvalidMessage(
+            f"the {what} is longer than {max_chars} characters", code=f"{what}_too_long"
+        )
+    return text
+
+
+def clean_optional_note(text: str | None, *, max_chars: int = 2000) -> str | None:
+    """A reason or note: None when blank, refused when it has control characters."""
+    if text is None or not text.strip():
+        return None
+    return clean_text(text, max_chars=max_chars, what="note")
+
+
+def first_name(buyer_name: str | None) -> str | None:
+    if not buyer_name or not buyer_name.strip():
+        return None
+    return buyer_name.strip().split()[0]
+
+
+def ids_of(items: Sequence[Any]) -> list[int]:
+    return [int(item.id) for item in items]

@@ -1,0 +1,86 @@
+"""Errors of the workflow, each with a stable ``code`` and the HTTP status a surface should use.
+
+::
+
+    WorkflowError
+     ├── InvalidMessage            422  message_empty | message_too_long |
+     │                                  message_control_characters | invalid_locale
+     ├── ConversationNotFound      404  conversation_not_found
+     ├── DraftNotFound             404  draft_not_found
+     ├── DraftAlreadyDecided       409  draft_already_decided
+     ├── DraftSuperseded           409  draft_superseded
+     ├── DraftEscalated            403  draft_escalated_to_lead
+     ├── BlockedByChecks           422  blocked_by_checks
+     ├── NothingToAnswer           409  nothing_to_answer
+     └── InvalidDecision           422  reason_required | ...
+"""
+
+from __future__ import annotations
+
+
+class WorkflowError(Exception):
+    """Base error of the workflow; ``code`` is stable and ``message`` safe to show."""
+
+    code = "workflow_error"
+    status = 400
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class InvalidMessage(WorkflowError):
+    code = "invalid_message"
+    status = 422
+
+
+class ConversationNotFound(WorkflowError):
+    code = "conversation_not_found"
+    status = 404
+
+
+class DraftNotFound(WorkflowError):
+    code = "draft_not_found"
+    status = 404
+
+
+class DraftAlreadyDecided(WorkflowError):
+    code = "draft_already_decided"
+    status = 409
+
+
+class DraftSuperseded(WorkflowError):
+    """The buyer wrote again; a newer draft answers everything."""
+
+    code = "draft_superseded"
+    status = 409
+
+
+class DraftEscalated(WorkflowError):
+    """The draft waits for a lead; an agent cannot decide it."""
+
+    code = "draft_escalated_to_lead"
+    status = 403
+
+
+class BlockedByChecks(WorkflowError):
+    """A blocking reply check failed and no override reason was given."""
+
+    code = "blocked_by_checks"
+    status = 422
+
+    def __init__(self, message: str, *, check_ids: list[str]) -> None:
+        super().__init__(message)
+        self.check_ids = check_ids
+
+
+class NothingToAnswer(WorkflowError):
+    code = "nothing_to_answer"
+    status = 409
+
+
+class InvalidDecision(WorkflowError):
+    code = "invalid_decision"
+    status = 422

@@ -1,0 +1,126 @@
+"""Tables of the workflow: conversations, messages, drafts and the review trail.
+
+Statuses are the strings of :mod:`bot.conversations.states`; only that module decides which
+moves are allowed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from knowledge_base.db import Base, UtcDateTime, utcnow
+
+
+class Conversation(Base):
+    """A buyer's thread on one channel; also the drafting work queue (one claim per thread)."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20), default="widget")
+    buyer_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    locale: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # sha256 of the buyer's access token; the token itself is shown once, at creation.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(20), default="new")
+    needs_person: Mapped[bool] = mapped_column(Boolean, default=False)
+    needs_person_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    # The drafting queue. ``inbox_version`` grows with every buyer message so a draft
+    # finished after a newer message arrived is recognised as stale and not stored.
+    needs_draft: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    inbox_version: Mapped[int] = mapped_column(Integer, default=0)
+    draft_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    claim_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    claim_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+
+class Message(Base):
+    """One message in a thread: the buyer's, an approved seller reply, or a system note."""
+
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_conversation_id_id", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    role: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # Delivery record of a seller message: who approved exactly which text, when. The
+    # unique draft_id means one draft can never produce two outgoing messages.
+    draft_id: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True)
+    text_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    approved_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class Draft(Base):
+    """A proposed reply with everything it was based on (ARCHITECTURE §4)."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    # The newest buyer message answered; ``message_ids`` lists every one, oldest first.
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    message_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    handoff: Mapped[bool] = mapped_column(Boolean, default=False)
+    handoff_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    language: Mapped[str] = mapped_column(String(20), default="en")
+    sentiment: Mapped[str] = mapped_column(String(20), default="neutral")
+    intents: Mapped[list[str]] = mapped_column(JSON, default=list)
+    citations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    checks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    order_facts: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    verdicts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    kb_revisions: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    composer: Mapped[str] = mapped_column(String(80), default="offline")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # The reply deadline: the oldest unanswered buyer message + reply_deadline_hours.
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    decision_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # What was actually sent (an agent's edit) and the checks re-run on it.
+    final_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    final_checks: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
+    override_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sent_message_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class ReviewEvent(Base):
+    """One human (or system) action on a conversation or draft, with text before/after."""
+
+    __tablename__ = "review_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    draft_id: Mapped[int | None] = mapped_column(
+        ForeignKey("drafts.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    text_before: Mapped[str | None] = mapped_column(Text, nullable=True)
+    text_after: Mapped[str | None] = mapped_column(Text, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -1,0 +1,187 @@
+"""The workflow's one entry point for every surface (widget API, console, Slack, worker).
+
+``Workflow`` is framework-free: methods take keyword-only arguments and raise
+:class:`~bot.conversations.errors.WorkflowError` subclasses with stable codes. Actors are
+plain strings (``"agent@example.com"``, ``"slack:U123"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.conversations import decisions, inbox, queue, views
+from bot.conversations.context import WorkflowConfig, WorkflowContext
+from bot.conversations.notifications import ReviewNotifier
+from bot.conversations.schemas import (
+    AttentionItem,
+    ConversationStatus,
+    DecisionOutcome,
+    DraftDetail,
+    DraftJob,
+    DraftSummary,
+    MessagePublic,
+    NewConversation,
+    ReceivedMessage,
+    ReplyOutcome,
+    ThreadMessage,
+)
+from bot.conversations.states import DraftStatus
+from bot.drafting.interface import Drafter
+from bot.drafting.schema import DraftReply
+from bot.events import EventPublisher
+from bot.settings import Settings
+from knowledge_base.db import utcnow
+
+
+class Workflow:
+    """Conversations, drafts and decisions over one database."""
+
+    def __init__(
+        self,
+        *,
+        session_factory: sessionmaker[Session],
+        drafter: Drafter,
+        events: EventPublisher,
+        notifiers: list[ReviewNotifier] | None = None,
+        config: WorkflowConfig | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.ctx = WorkflowContext(
+            session_factory=session_factory, drafter=drafter, events=events,
+            notifiers=notifiers if notifiers is not None else [],
+            config=config or WorkflowConfig(), clock=clock,
+        )
+
+    @property
+    def config(self) -> WorkflowConfig:
+        return self.ctx.config
+
+    @property
+    def notifiers(self) -> list[ReviewNotifier]:
+        """The live list of notifiers; append to register one (e.g. Slack)."""
+        return self.ctx.notifiers
+
+    @property
+    def drafter(self) -> Drafter:
+        return self.ctx.drafter
+
+    def add_wakeup(self, wake: Callable[[], None]) -> None:
+        """Called after a message is queued (the in-process worker registers here)."""
+        self.ctx.wakeups.append(wake)
+
+    # --- buyers -------------------------------------------------------------------------
+
+    def start_conversation(
+        self, *, buyer_name: str | None = None, locale: str | None = None,
+        channel: str = "widget",
+    ) -> NewConversation:
+        return inbox.start_conversation(self.ctx, buyer_name=buyer_name, locale=locale,
+                                        channel=channel)
+
+    def authenticate_buyer(self, *, conversation_id: str, token: str) -> str:
+        return inbox.authenticate_buyer(self.ctx, conversation_id=conversation_id, token=token)
+
+    def receive_buyer_message(self, *, conversation_id: str, text: str) -> ReceivedMessage:
+        return inbox.receive_buyer_message(self.ctx, conversation_id=conversation_id, text=text)
+
+    def request_person(
+        self, *, conversation_id: str, actor: str = "buyer", reason: str = "buyer_asked"
+    ) -> ConversationStatus:
+        return inbox.request_person(self.ctx, conversation_id=conversation_id, actor=actor,
+                                    reason=reason)
+
+    def conversation_status(self, *, conversation_id: str) -> ConversationStatus:
+        return inbox.conversation_status(self.ctx, conversation_id=conversation_id)
+
+    def buyer_thread(
+        self, *, conversation_id: str, after_id: int | None = None
+    ) -> list[MessagePublic]:
+        return inbox.buyer_thread(self.ctx, conversation_id=conversation_id, after_id=after_id)
+
+    # --- reviewers ----------------------------------------------------------------------
+
+    def list_drafts(
+        self, *, statuses: Collection[DraftStatus] = (DraftStatus.PENDING_REVIEW,),
+        limit: int = 200,
+    ) -> list[DraftSummary]:
+        return views.list_drafts(self.ctx, statuses=statuses, limit=limit)
+
+    def get_draft(self, *, draft_id: int) -> DraftDetail:
+        return views.get_draft(self.ctx, draft_id=draft_id)
+
+    def conversation_thread(self, *, conversation_id: str) -> list[ThreadMessage]:
+        return views.conversation_thread(self.ctx, conversation_id=conversation_id)
+
+    def needs_attention(self) -> list[AttentionItem]:
+        return views.needs_attention(self.ctx)
+
+    def approve(
+        self, *, draft_id: int, actor: str, text: str | None = None,
+        override_reason: str | None = None, may_decide_escalated: bool = False,
+    ) -> DecisionOutcome:
+        return decisions.approve_draft(
+            self.ctx, draft_id=draft_id, actor=actor, text=text,
+            override_reason=override_reason, may_decide_escalated=may_decide_escalated,
+        )
+
+    def reject(
+        self, *, draft_id: int, actor: str, reason: str, may_decide_escalated: bool = False
+    ) -> DecisionOutcome:
+        return decisions.reject_draft(self.ctx, draft_id=draft_id, actor=actor, reason=reason,
+                                      may_decide_escalated=may_decide_escalated)
+
+    def escalate(self, *, draft_id: int, actor: str, note: str | None = None) -> DecisionOutcome:
+        return decisions.escalate_draft(self.ctx, draft_id=draft_id, actor=actor, note=note)
+
+    def no_response_needed(
+        self, *, draft_id: int, actor: str, note: str | None = None,
+        may_decide_escalated: bool = False,
+    ) -> DecisionOutcome:
+        return decisions.mark_no_response_needed(
+            self.ctx, draft_id=draft_id, actor=actor, note=note,
+            may_decide_escalated=may_decide_escalated,
+        )
+
+    def reply_manually(self, *, conversation_id: str, actor: str, text: str) -> ReplyOutcome:
+        return decisions.reply_manually(self.ctx, conversation_id=conversation_id, actor=actor,
+                                        text=text)
+
+    def request_redraft(self, *, conversation_id: str, actor: str) -> None:
+        decisions.request_redraft(self.ctx, conversation_id=conversation_id, actor=actor)
+
+    def close_without_reply(
+        self, *, conversation_id: str, actor: str, note: str | None = None
+    ) -> None:
+        decisions.close_without_reply(self.ctx, conversation_id=conversation_id, actor=actor,
+                                      note=note)
+
+    # --- the drafting worker ------------------------------------------------------------
+
+    def claim_next_job(self, *, worker_id: str) -> DraftJob | None:
+        return queue.claim_next_job(self.ctx, worker_id=worker_id)
+
+    def store_draft(self, job: DraftJob, reply: DraftReply) -> int | None:
+        return queue.store_draft(self.ctx, job, reply)
+
+    def record_failure(self, job: DraftJob, *, error: str) -> bool:
+        return queue.record_failure(self.ctx, job, error=error)
+
+    def resume_after_restart(self, *, release_all_claims: bool) -> int:
+        return queue.resume_after_restart(self.ctx, release_all_claims=release_all_claims)
+
+    def queue_length(self) -> int:
+        return queue.queue_length(self.ctx)
+
+
+def workflow_config(settings: Settings) -> WorkflowConfig:
+    """The workflow's knobs from settings (fields absent from Settings keep their defaults)."""
+    defaults = WorkflowConfig()
+    return WorkflowConfig(
+        **{
+            name: getattr(settings, name, getattr(defaults, name))
+            for name in WorkflowConfig.__dataclass_fields__
+        }
+    )

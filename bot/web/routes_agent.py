@@ -1,0 +1,150 @@
+"""The agent API: review drafts and decide them, reply by hand, live events, users (admin).
+
+Authenticate with ``Authorization: Bearer <API token>`` (from ``draftdesk users create``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+from sse_starlette import EventSourceResponse
+
+from bot.accounts.service import Role, create_user
+from bot.conversations.errors import DraftNotFound
+from bot.conversations.schemas import (
+    AttentionItem,
+    DecisionOutcome,
+    DraftDetail,
+    ReplyOutcome,
+)
+from bot.conversations.states import DraftStatus
+from bot.web.api_schemas import (
+    ApproveBody,
+    DraftList,
+    NoteBody,
+    RejectBody,
+    ReplyBody,
+    UserCreate,
+    UserCreated,
+)
+from bot.web.deps import CurrentAdmin, CurrentAgent, ServicesDep, WorkflowDep
+from bot.web.sse import agent_events
+
+router = APIRouter(prefix="/api/v1", tags=["agents"])
+
+
+def _draft_id(raw: str) -> int:
+    """Unknown and malformed ids alike are 404 draft_not_found."""
+    if not raw.isdigit() or len(raw) > 18:
+        raise DraftNotFound("no such draft")
+    return int(raw)
+
+
+@router.get("/drafts", response_model=DraftList)
+def list_drafts(
+    user: CurrentAgent, workflow: WorkflowDep,
+    status_filter: Annotated[DraftStatus, Query(alias="status")] = DraftStatus.PENDING_REVIEW,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> DraftList:
+    """Drafts in one status (default ``pending_review``), the soonest deadline first."""
+    return DraftList(drafts=workflow.list_drafts(statuses=[status_filter], limit=limit))
+
+
+@router.get("/drafts/{draft_id}", response_model=DraftDetail)
+def get_draft(draft_id: str, user: CurrentAgent, workflow: WorkflowDep) -> DraftDetail:
+    """One draft with the thread, citations, checks, order facts and policy verdicts."""
+    return workflow.get_draft(draft_id=_draft_id(draft_id))
+
+
+@router.post("/drafts/{draft_id}/approve", response_model=DecisionOutcome)
+def approve(
+    draft_id: str, user: CurrentAgent, workflow: WorkflowDep, body: ApproveBody | None = None
+) -> DecisionOutcome:
+    """Send the draft, or your edited ``text``, to the buyer (``override_reason`` to send
+    despite a failed blocking check). A decided draft answers 409."""
+    body = body or ApproveBody()
+    return workflow.approve(
+        draft_id=_draft_id(draft_id), actor=user.actor, text=body.text,
+        override_reason=body.override_reason, may_decide_escalated=user.has_role(Role.LEAD),
+    )
+
+
+@router.post("/drafts/{draft_id}/reject", response_model=DecisionOutcome)
+def reject(
+    draft_id: str, body: RejectBody, user: CurrentAgent, workflow: WorkflowDep
+) -> DecisionOutcome:
+    """Reject with a reason; the buyer's messages then wait for a reply written by a person."""
+    return workflow.reject(draft_id=_draft_id(draft_id), actor=user.actor, reason=body.reason,
+                           may_decide_escalated=user.has_role(Role.LEAD))
+
+
+@router.post("/drafts/{draft_id}/escalate", response_model=DecisionOutcome)
+def escalate(
+    draft_id: str, user: CurrentAgent, workflow: WorkflowDep, body: NoteBody | None = None
+) -> DecisionOutcome:
+    """Hand the draft to a lead."""
+    return workflow.escalate(draft_id=_draft_id(draft_id), actor=user.actor,
+                             note=(body or NoteBody()).note)
+
+
+@router.post("/drafts/{draft_id}/no-response-needed", response_model=DecisionOutcome)
+def no_response_needed(
+    draft_id: str, user: CurrentAgent, workflow: WorkflowDep, body: NoteBody | None = None
+) -> DecisionOutcome:
+    """Nothing to send (e.g. a thank-you message)."""
+    return workflow.no_response_needed(
+        draft_id=_draft_id(draft_id), actor=user.actor, note=(body or NoteBody()).note,
+        may_decide_escalated=user.has_role(Role.LEAD),
+    )
+
+
+@router.get("/attention", response_model=list[AttentionItem])
+def needs_attention(user: CurrentAgent, workflow: WorkflowDep) -> list[AttentionItem]:
+    """Conversations waiting for a reply written by a person (drafting failed, rejected)."""
+    return workflow.needs_attention()
+
+
+@router.post("/conversations/{conversation_id}/reply", response_model=ReplyOutcome)
+def reply(
+    conversation_id: str, body: ReplyBody, user: CurrentAgent, workflow: WorkflowDep
+) -> ReplyOutcome:
+    """Send a reply you wrote yourself (supersedes any undecided draft)."""
+    return workflow.reply_manually(conversation_id=conversation_id, actor=user.actor,
+                                   text=body.text)
+
+
+@router.post("/conversations/{conversation_id}/redraft", status_code=status.HTTP_202_ACCEPTED)
+def redraft(conversation_id: str, user: CurrentAgent, workflow: WorkflowDep) -> dict[str, str]:
+    """Queue the unanswered messages for drafting again."""
+    workflow.request_redraft(conversation_id=conversation_id, actor=user.actor)
+    return {"status": "awaiting_draft"}
+
+
+@router.post("/conversations/{conversation_id}/close")
+def close(
+    conversation_id: str, user: CurrentAgent, workflow: WorkflowDep, body: NoteBody | None = None
+) -> dict[str, str]:
+    """Mark every unanswered message as needing no response."""
+    workflow.close_without_reply(conversation_id=conversation_id, actor=user.actor,
+                                 note=(body or NoteBody()).note)
+    return {"status": "closed"}
+
+
+@router.get("/events", response_class=EventSourceResponse)
+async def events(
+    request: Request, user: CurrentAgent, services: ServicesDep
+) -> EventSourceResponse:
+    """Server-sent events for reviewers: ``draft_created``, ``draft_decided``,
+    ``message_received``, ``needs_manual_reply``, ``conversation_updated``."""
+    return agent_events(request, bus=services.events)
+
+
+@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserCreated)
+def add_user(body: UserCreate, admin: CurrentAdmin, services: ServicesDep) -> UserCreated:
+    """Create a user (admins only); the API token is shown once."""
+    created = create_user(services.session_factory, email=body.email, role=body.role,
+                          actor=admin.actor)
+    return UserCreated(email=created.user.email, role=created.user.role.value,
+                       token=created.token)
+

@@ -1,0 +1,343 @@
+"""The web review console (``/console``) and sign-in (``/login``, ``/logout``).
+
+Server-rendered; every form carries the session's CSRF token; decisions go through the same
+workflow functions as the API and Slack, so the same rules hold (409 when already decided).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from bot.accounts.credentials import tokens_match
+from bot.accounts.errors import InvalidCredentials
+from bot.accounts.service import (
+    AuthenticatedUser,
+    Role,
+    authenticate_password,
+    end_web_session,
+    start_web_session,
+)
+from bot.conversations.errors import BlockedByChecks, WorkflowError
+from bot.conversations.service import Workflow
+from bot.conversations.states import DraftStatus
+from bot.web.auth import (
+    LOGIN_CSRF_COOKIE,
+    clear_session_cookie,
+    new_login_csrf,
+    session_token,
+    set_login_csrf_cookie,
+    set_session_cookie,
+)
+from bot.web.deps import (
+    ConsoleUser,
+    CsrfProtected,
+    ServicesDep,
+    WorkflowDep,
+    client_ip,
+)
+from bot.web.errors import ApiError
+from bot.web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+
+VIEWS = {
+    "pending": ("Waiting for review", [DraftStatus.PENDING_REVIEW]),
+    "escalated": ("Escalated", [DraftStatus.ESCALATED]),
+}
+MESSAGES = {
+    "sent": "Sent to the buyer.",
+    "rejected": "Rejected. The buyer's messages now wait for a reply written by a person.",
+    "escalated": "Escalated to a lead.",
+    "no_response_needed": "Marked as needing no response.",
+    "replied": "Your reply was sent.",
+    "redraft": "Queued for a new draft.",
+    "closed": "Closed without a reply.",
+}
+
+
+def _safe_next(value: str | None) -> str:
+    """Only local paths: never redirect a signed-in user to another site."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/console"
+
+
+# --- sign-in ------------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, services: ServicesDep, next: str | None = None) -> Response:
+    token = session_token(request, services.settings)
+    if token and _signed_in(services, token):
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return _login_form(request, services, next_url=_safe_next(next))
+
+
+def _signed_in(services: Any, token: str) -> bool:
+    from bot.accounts.service import user_for_web_session
+
+    return user_for_web_session(services.session_factory, token=token) is not None
+
+
+def _login_form(
+    request: Request, services: Any, *, next_url: str, error: str | None = None,
+    email: str = "", status_code: int = 200,
+) -> Response:
+    value = new_login_csrf()
+    response = templates.TemplateResponse(
+        request, "login.html",
+        {"login_csrf": value, "next_url": next_url, "error": error, "email": email},
+        status_code=status_code,
+    )
+    set_login_csrf_cookie(response, value=value, settings=services.settings)
+    return response
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    services: ServicesDep,
+    email: Annotated[str, Form(max_length=254)],
+    password: Annotated[str, Form(max_length=1024)],
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/console",
+) -> Response:
+    """Check the password and start a session (HttpOnly, SameSite=Lax cookie)."""
+    next_url = _safe_next(next)
+    if not tokens_match(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE, "")):
+        return _login_form(request, services, next_url=next_url, email=email, status_code=403,
+                           error="The sign-in form expired. Please try again.")
+    limiter = request.app.state.login_limiter
+    retry_after = limiter.hit(client_ip(request))
+    if retry_after is not None:
+        raise ApiError(429, "rate_limited", "too many sign-in attempts; try again shortly",
+                       headers={"Retry-After": str(retry_after)})
+    try:
+        user = authenticate_password(services.session_factory, email=email, password=password)
+    except InvalidCredentials:
+        return _login_form(request, services, next_url=next_url, email=email, status_code=401,
+                           error="That e-mail and password do not match.")
+    hours = services.settings.console_session_hours
+    token = start_web_session(services.session_factory, user_id=user.id, hours=hours)
+    response = RedirectResponse(next_url, status_code=303)
+    set_session_cookie(response, token=token, settings=services.settings,
+                       max_age_seconds=int(hours * 3600))
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout", dependencies=[CsrfProtected])
+def logout(request: Request, services: ServicesDep) -> Response:
+    token = session_token(request, services.settings)
+    if token:
+        end_web_session(services.session_factory, token=token)
+    response = RedirectResponse("/login", status_code=303)
+    clear_session_cookie(response, settings=services.settings)
+    return response
+
+
+# --- the console ---------------------------------------------------------------------------
+
+
+def _queue_context(workflow: Workflow, view: str) -> dict[str, Any]:
+    view = view if view in VIEWS or view == "attention" else "pending"
+    pending = workflow.list_drafts(statuses=VIEWS["pending"][1])
+    escalated = workflow.list_drafts(statuses=VIEWS["escalated"][1])
+    attention = workflow.needs_attention()
+    return {
+        "view": view,
+        "pending": pending,
+        "escalated": escalated,
+        "attention": attention,
+        "queue": {"pending": pending, "escalated": escalated}.get(view, []),
+        "counts": {"pending": len(pending), "escalated": len(escalated),
+                   "attention": len(attention)},
+    }
+
+
+def _page(
+    request: Request, workflow: Workflow, user: AuthenticatedUser, *, view: str,
+    draft_id: int | None = None, conversation_id: str | None = None,
+    flash: str | None = None, error: str | None = None, edited_text: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = _queue_context(workflow, view)
+    draft = None
+    thread = None
+    if draft_id is not None:
+        draft = workflow.get_draft(draft_id=draft_id)
+    elif conversation_id is not None:
+        thread = workflow.conversation_thread(conversation_id=conversation_id)
+    elif context["queue"]:
+        draft = workflow.get_draft(draft_id=context["queue"][0].id)
+    elif context["view"] == "attention" and context["attention"]:
+        conversation_id = context["attention"][0].conversation_id
+        thread = workflow.conversation_thread(conversation_id=conversation_id)
+    can_decide = draft is not None and (
+        draft.status == DraftStatus.PENDING_REVIEW.value
+        or (draft.status == DraftStatus.ESCALATED.value and user.has_role(Role.LEAD))
+    )
+    context.update(
+        draft=draft, thread=thread, conversation_id=conversation_id, can_decide=can_decide,
+        flash=MESSAGES.get(flash or ""), error=error, edited_text=edited_text,
+        is_lead=user.has_role(Role.LEAD),
+    )
+    return templates.TemplateResponse(request, "console/page.html", context,
+                                      status_code=status_code)
+
+
+@router.get("/console", response_class=HTMLResponse)
+def console(
+    request: Request, user: ConsoleUser, workflow: WorkflowDep, view: str = "pending",
+    done: str | None = None,
+) -> Response:
+    """The review queue, soonest deadline first, with the first draft open."""
+    return _page(request, workflow, user, view=view, flash=done)
+
+
+@router.get("/console/queue", response_class=HTMLResponse)
+def queue_fragment(
+    request: Request, user: ConsoleUser, workflow: WorkflowDep, view: str = "pending",
+    selected: str = "",
+) -> Response:
+    """Just the queue list (the page's script swaps it in on live events)."""
+    context = _queue_context(workflow, view)
+    context["selected"] = selected
+    return templates.TemplateResponse(request, "console/_queue.html", context)
+
+
+@router.get("/console/drafts/{draft_id}", response_class=HTMLResponse)
+def draft_page(
+    request: Request, draft_id: int, user: ConsoleUser, workflow: WorkflowDep,
+    view: str = "pending", done: str | None = None,
+) -> Response:
+    return _page(request, workflow, user, view=view, draft_id=draft_id, flash=done)
+
+
+@router.get("/console/conversations/{conversation_id}", response_class=HTMLResponse)
+def conversation_page(
+    request: Request, conversation_id: str, user: ConsoleUser, workflow: WorkflowDep,
+    done: str | None = None,
+) -> Response:
+    return _page(request, workflow, user, view="attention", conversation_id=conversation_id,
+                 flash=done)
+
+
+async def _act(
+    request: Request, workflow: Workflow, user: AuthenticatedUser, *, draft_id: int,
+    view: str, action: Any, edited_text: str | None = None,
+) -> Response:
+    """Run a decision; on a workflow error show the draft again with the reason."""
+    try:
+        outcome = await run_in_threadpool(action)
+    except WorkflowError as exc:
+        message = exc.message[:1].upper() + exc.message[1:]
+        if isinstance(exc, BlockedByChecks):
+            message = f"{message} ({', '.join(exc.check_ids)})"
+        status = exc.status
+
+        def again() -> Response:
+            return _page(request, workflow, user, view=view, draft_id=draft_id,
+                         error=message + ".", edited_text=edited_text, status_code=status)
+
+        return await run_in_threadpool(again)
+    return RedirectResponse(f"/console?view={quote(view)}&done={quote(outcome.status)}",
+                            status_code=303)
+
+
+@router.post("/console/drafts/{draft_id}/approve", dependencies=[CsrfProtected])
+async def approve(
+    request: Request, draft_id: int, user: ConsoleUser, workflow: WorkflowDep,
+    text: Annotated[str | None, Form()] = None,
+    override_reason: Annotated[str | None, Form()] = None,
+    view: Annotated[str, Form()] = "pending",
+) -> Response:
+    return await _act(
+        request, workflow, user, draft_id=draft_id, view=view, edited_text=text,
+        action=lambda: workflow.approve(
+            draft_id=draft_id, actor=user.actor, text=text, override_reason=override_reason,
+            may_decide_escalated=user.has_role(Role.LEAD)),
+    )
+
+
+@router.post("/console/drafts/{draft_id}/reject", dependencies=[CsrfProtected])
+async def reject(
+    request: Request, draft_id: int, user: ConsoleUser, workflow: WorkflowDep,
+    reason: Annotated[str, Form()] = "", view: Annotated[str, Form()] = "pending",
+) -> Response:
+    return await _act(
+        request, workflow, user, draft_id=draft_id, view=view,
+        action=lambda: workflow.reject(draft_id=draft_id, actor=user.actor, reason=reason,
+                                       may_decide_escalated=user.has_role(Role.LEAD)),
+    )
+
+
+@router.post("/console/drafts/{draft_id}/escalate", dependencies=[CsrfProtected])
+async def escalate(
+    request: Request, draft_id: int, user: ConsoleUser, workflow: WorkflowDep,
+    note: Annotated[str | None, Form()] = None, view: Annotated[str, Form()] = "pending",
+) -> Response:
+    return await _act(
+        request, workflow, user, draft_id=draft_id, view=view,
+        action=lambda: workflow.escalate(draft_id=draft_id, actor=user.actor, note=note),
+    )
+
+
+@router.post("/console/drafts/{draft_id}/no-response-needed", dependencies=[CsrfProtected])
+async def no_response_needed(
+    request: Request, draft_id: int, user: ConsoleUser, workflow: WorkflowDep,
+    view: Annotated[str, Form()] = "pending",
+) -> Response:
+    return await _act(
+        request, workflow, user, draft_id=draft_id, view=view,
+        action=lambda: workflow.no_response_needed(
+            draft_id=draft_id, actor=user.actor, may_decide_escalated=user.has_role(Role.LEAD)),
+    )
+
+
+def _conversation_redirect(conversation_id: str, done: str) -> Response:
+    return RedirectResponse(f"/console?view=attention&done={quote(done)}", status_code=303)
+
+
+@router.post("/console/conversations/{conversation_id}/reply", dependencies=[CsrfProtected])
+def reply(
+    request: Request, conversation_id: str, user: ConsoleUser, workflow: WorkflowDep,
+    text: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        workflow.reply_manually(conversation_id=conversation_id, actor=user.actor, text=text)
+    except WorkflowError as exc:
+        return _page(request, workflow, user, view="attention", conversation_id=conversation_id,
+                     error=exc.message, status_code=exc.status)
+    return _conversation_redirect(conversation_id, "replied")
+
+
+@router.post("/console/conversations/{conversation_id}/redraft", dependencies=[CsrfProtected])
+def redraft(
+    request: Request, conversation_id: str, user: ConsoleUser, workflow: WorkflowDep
+) -> Response:
+    try:
+        workflow.request_redraft(conversation_id=conversation_id, actor=user.actor)
+    except WorkflowError as exc:
+        return _page(request, workflow, user, view="attention", conversation_id=conversation_id,
+                     error=exc.message, status_code=exc.status)
+    return _conversation_redirect(conversation_id, "redraft")
+
+
+@router.post("/console/conversations/{conversation_id}/close", dependencies=[CsrfProtected])
+def close(
+    request: Request, conversation_id: str, user: ConsoleUser, workflow: WorkflowDep,
+    note: Annotated[str | None, Form()] = None,
+) -> Response:
+    try:
+        workflow.close_without_reply(conversation_id=conversation_id, actor=user.actor,
+                                     note=note)
+    except WorkflowError as exc:
+        return _page(request, workflow, user, view="attention", conversation_id=conversation_id,
+                     error=exc.message, status_code=exc.status)
+    return _conversation_redirect(conversation_id, "closed")
