@@ -14,7 +14,7 @@ from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.slack.http import install_slack
 from bot.web.deps import LoginRequired
-from bot.web.errors import install_error_handlers
+from bot.web.errors import error_response, install_error_handlers
 from bot.web.ratelimit import SlidingWindowLimiter
 from bot.web.routes_agent import router as agent_router
 from bot.web.routes_articles import install_kb_editor_errors
@@ -27,6 +27,9 @@ from bot.web.templating import STATIC_DIR
 from bot.worker import DraftingWorker, test_service_overrides
 
 # Console and KB-editor pages may only run our own scripts and are never framed.
+# The public buyer API takes a few KB of text; other routes (KB uploads) set their own limits.
+PUBLIC_API_PREFIX = "/api/v1/conversations"
+MAX_PUBLIC_BODY_BYTES = 64 * 1024
 _CONSOLE_PREFIXES = ("/console", "/login", "/logout", "/kb")
 _HTML_SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -86,6 +89,17 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     @app.exception_handler(LoginRequired)
     async def _login_required(_: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={quote(exc.next_url)}", status_code=303)
+
+    @app.middleware("http")
+    async def _refuse_large_bodies(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # Refuse absurd bodies on the public API before anything parses them.
+        length = request.headers.get("content-length", "")
+        if (request.url.path.startswith(PUBLIC_API_PREFIX) and length.isdigit()
+                and int(length) > MAX_PUBLIC_BODY_BYTES):
+            return error_response(413, "payload_too_large", "the request body is too large")
+        return await call_next(request)
 
     @app.middleware("http")
     async def _html_security_headers(

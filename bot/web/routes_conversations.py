@@ -19,28 +19,16 @@ from bot.web.deps import (
     ServicesDep,
     WorkflowDep,
 )
-from bot.web.errors import ApiError
 from bot.web.sse import buyer_events
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["buyers"],
                    dependencies=[PublicRateLimit])
 
-# A message is at most a few KB of text; refuse absurd bodies before parsing them.
-MAX_BODY_BYTES = 64 * 1024
-
-
-def _refuse_large_body(request: Request) -> None:
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
-        raise ApiError(413, "payload_too_large", "the request body is too large")
-
-
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=NewConversation)
 def create_conversation(
-    request: Request, workflow: WorkflowDep, body: ConversationCreate | None = None
+    workflow: WorkflowDep, body: ConversationCreate | None = None
 ) -> NewConversation:
     """Open a conversation. Keep the returned ``token``: it is shown only once."""
-    _refuse_large_body(request)
     body = body or ConversationCreate()
     return workflow.start_conversation(buyer_name=body.buyer_name, locale=body.locale)
 
@@ -58,11 +46,10 @@ def get_conversation_status(
     response_model=ReceivedMessage, dependencies=[ConversationRateLimit],
 )
 def post_message(
-    request: Request, conversation_id: BuyerConversation, body: MessageCreate,
+    conversation_id: BuyerConversation, body: MessageCreate,
     workflow: WorkflowDep,
 ) -> ReceivedMessage:
     """Send a message; a person reviews the drafted reply before it reaches the buyer."""
-    _refuse_large_body(request)
     return workflow.receive_buyer_message(conversation_id=conversation_id, text=body.text)
 
 
