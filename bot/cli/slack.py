@@ -1,0 +1,69 @@
+"""``draftdesk slack``: the Slack review desk on its own, over Socket Mode.
+
+``draftdesk serve`` already runs the desk when Slack is configured (Socket Mode on a thread,
+or ``POST /slack/events`` in http mode); this command is for a separate Slack process and,
+with ``--once``, for running the due work (owed cards, reminders, summary) from cron.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from bot.settings import Settings
+from bot.slack.errors import SlackDeskError
+
+_errors = Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    _errors.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code=1)
+
+
+def slack_command(
+    once: Annotated[
+        bool, typer.Option("--once", help="Run the due work once (cards, reminders, summary).")
+    ] = False,
+) -> None:
+    """Run the Slack review desk (cards, decisions, reminders) over Socket Mode.
+
+    Example: DRAFTDESK_SLACK_MODE=socket SLACK_BOT_TOKEN=xoxb-… SLACK_APP_TOKEN=xapp-…
+    DRAFTDESK_SLACK_REVIEW_CHANNEL=C0123 draftdesk slack
+    """
+    from bot.services import build_services
+    from bot.slack.desk import SlackConfig, SlackDesk
+    from bot.worker import test_service_overrides
+    from knowledge_base.db import utcnow
+
+    try:
+        settings = Settings()
+        config = SlackConfig.from_settings(settings)
+    except (ValueError, SlackDeskError) as exc:
+        raise _fail(f"invalid settings: {exc}") from exc
+    if config is None:
+        raise _fail("Slack is off: set DRAFTDESK_SLACK_MODE=socket, SLACK_BOT_TOKEN, "
+                    "SLACK_APP_TOKEN and DRAFTDESK_SLACK_REVIEW_CHANNEL (see slack/README.md)")
+    if config.mode != "socket" and not once:
+        raise _fail("DRAFTDESK_SLACK_MODE=http is served by `draftdesk serve` at /slack/events; "
+                    "`draftdesk slack` runs Socket Mode")
+    services: Any = build_services(settings, **test_service_overrides(settings))
+    desk = SlackDesk.from_services(config, services)
+    try:
+        if once:
+            desk.run_due_work(utcnow())
+            typer.echo("slack: due work done")
+            return
+        stopping = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stopping.set())
+        desk.start(socket_mode=True)
+        typer.echo(f"slack: connected over Socket Mode; posting to {config.channel}")
+        stopping.wait()
+    finally:
+        desk.stop()
+        services.close()

@@ -1,0 +1,237 @@
+"""The Slack desk assembled: configuration, the Bolt app, notifier, scheduler, Socket Mode.
+
+:class:`SlackDesk` is built once per process from settings and the shared services; its
+``start`` registers the card notifier with the workflow and starts the scheduler (and the
+Socket Mode connection in ``socket`` mode); ``stop`` undoes all of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.conversations.service import Workflow
+from bot.settings import Settings
+from bot.slack.actions import SlackActions
+from bot.slack.approvers import ApproverDirectory
+from bot.slack.client import SlackWebApi, build_web_client
+from bot.slack.errors import SlackNotConfigured
+from bot.slack.executor import TrackedExecutor
+from bot.slack.listeners import register_listeners
+from bot.slack.publisher import CardPublisher
+from bot.slack.schedule import SlackScheduler, send_daily_summary, send_reminders
+from knowledge_base.db import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    """What the desk needs from settings, checked once."""
+
+    mode: str
+    bot_token: str
+    app_token: str | None
+    signing_secret: str | None
+    channel: str
+    approvers: tuple[str, ...]
+    api_url: str
+    public_url: str
+    reminder_hours: tuple[float, ...]
+    deadline_hours: float
+    max_message_chars: int
+    summary_hour_utc: int = 9
+    tick_seconds: float = 30.0
+
+    @property
+    def console_url(self) -> str:
+        return f"{self.public_url.rstrip('/')}/console"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SlackConfig | None:
+        """None when Slack is off or no bot token is set; raises when half configured."""
+        if settings.slack_mode == "off":
+            return None
+        if settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value():
+            log.warning("DRAFTDESK_SLACK_MODE=%s but SLACK_BOT_TOKEN is not set: Slack is off",
+                        settings.slack_mode)
+            return None
+        secret = settings.slack_signing_secret
+        app_token = settings.slack_app_token
+        missing = []
+        if not settings.slack_review_channel:
+            missing.append("DRAFTDESK_SLACK_REVIEW_CHANNEL")
+        if settings.slack_mode == "http" and (secret is None or not secret.get_secret_value()):
+            missing.append("SLACK_SIGNING_SECRET")
+        if settings.slack_mode == "socket" and (
+            app_token is None or not app_token.get_secret_value()
+        ):
+            missing.append("SLACK_APP_TOKEN")
+        if missing:
+            raise SlackNotConfigured(
+                f"DRAFTDESK_SLACK_MODE={settings.slack_mode} needs {', '.join(missing)}"
+            )
+        return cls(
+            mode=settings.slack_mode,
+            bot_token=settings.slack_bot_token.get_secret_value(),
+            app_token=app_token.get_secret_value() if app_token else None,
+            signing_secret=secret.get_secret_value() if secret else None,
+            channel=str(settings.slack_review_channel),
+            approvers=tuple(settings.slack_approvers),
+            api_url=settings.slack_api_url,
+            public_url=settings.public_url,
+            reminder_hours=tuple(sorted(settings.slack_reminder_hours)),
+            deadline_hours=settings.reply_deadline_hours,
+            max_message_chars=settings.max_message_chars,
+        )
+
+
+def build_bolt_app(
+    *, client: WebClient, signing_secret: str | None, executor: TrackedExecutor
+) -> App:
+    """A Bolt app with request verification on (bad or stale signatures get 401).
+
+    The token is not checked at construction (``auth.test`` runs on the first request),
+    so the web app starts even while Slack is unreachable.
+    """
+    return App(
+        name="draftdesk",
+        client=client,
+        signing_secret=signing_secret or "",
+        request_verification_enabled=True,
+        token_verification_enabled=False,
+        process_before_response=False,
+        listener_executor=executor,
+    )
+
+
+class SlackNotifier:
+    """The workflow's notifier for Slack: hands card work to the desk's card thread."""
+
+    def __init__(self, publisher: CardPublisher, *, queue: TrackedExecutor) -> None:
+        self._publisher = publisher
+        self._queue = queue
+
+    def draft_ready(self, draft_id: int) -> None:
+        self._queue.submit(self._publisher.sync, draft_id)
+
+    def draft_decided(self, draft_id: int) -> None:
+        self._queue.submit(self._publisher.sync, draft_id)
+
+
+class SlackDesk:
+    """Everything Slack in one process."""
+
+    def __init__(
+        self,
+        config: SlackConfig,
+        *,
+        workflow: Workflow,
+        session_factory: sessionmaker[Session],
+        web_client: WebClient | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.config = config
+        self.workflow = workflow
+        self.clock = clock
+        client = web_client or build_web_client(token=config.bot_token, base_url=config.api_url)
+        self.api = SlackWebApi(client=client, sleep=sleep)
+        # One thread for cards, reminders and summaries: card work never races itself.
+        self.card_queue = TrackedExecutor(max_workers=1, name="slack-cards")
+        self.listener_executor = TrackedExecutor(max_workers=8, name="slack-listeners")
+        self.approvers = ApproverDirectory(entries=config.approvers, api=self.api)
+        self.publisher = CardPublisher(
+            api=self.api, workflow=workflow, session_factory=session_factory,
+            channel=config.channel, public_url=config.public_url, clock=clock,
+            lease_seconds=900.0,
+        )
+        self.actions = SlackActions(
+            workflow=workflow, api=self.api, approvers=self.approvers, publisher=self.publisher,
+            session_factory=session_factory, console_url=config.console_url, clock=clock,
+        )
+        self.notifier = SlackNotifier(self.publisher, queue=self.card_queue)
+        self.bolt = build_bolt_app(
+            client=client, signing_secret=config.signing_secret, executor=self.listener_executor
+        )
+        register_listeners(self.bolt, self.actions, max_message_chars=config.max_message_chars)
+        self._session_factory = session_factory
+        self._scheduler: SlackScheduler | None = None
+        self._socket: Any = None
+
+    @classmethod
+    def from_services(cls, config: SlackConfig, services: Any, **keywords: Any) -> SlackDesk:
+        """The desk over a process's shared :class:`~bot.services.Services`.
+
+        ``services.extras["slack_sleep"]``, when present, is the clock Web API retries wait
+        on (tests record Retry-After waits instead of sleeping through them).
+        """
+        if "slack_sleep" in services.extras:
+            keywords.setdefault("sleep", services.extras["slack_sleep"])
+        return cls(config, workflow=services.workflow, session_factory=services.session_factory,
+                   **keywords)
+
+    def start(self, *, scheduler: bool = True, socket_mode: bool | None = None) -> None:
+        """Register the notifier; start the scheduler and (socket mode) the connection."""
+        if not self.approvers.configured:
+            log.warning("DRAFTDESK_SLACK_APPROVERS is empty: nobody can decide from Slack")
+        if self.notifier not in self.workflow.notifiers:
+            self.workflow.notifiers.append(self.notifier)
+        if scheduler and self._scheduler is None:
+            self._scheduler = SlackScheduler(
+                self.tick, interval=self.config.tick_seconds, clock=self.clock
+            )
+            self._scheduler.start()
+        if socket_mode if socket_mode is not None else self.config.mode == "socket":
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            self._socket = SocketModeHandler(self.bolt, app_token=self.config.app_token)
+            self._socket.connect()
+            log.info("Slack Socket Mode connected")
+
+    def stop_scheduler(self) -> None:
+        """Stop the periodic work (``run_due_work`` still runs when called)."""
+        if self._scheduler is not None:
+            self._scheduler.stop()
+            self._scheduler = None
+
+    def stop(self) -> None:
+        """Disconnect, stop the scheduler and let queued card work finish."""
+        if self.notifier in self.workflow.notifiers:
+            self.workflow.notifiers.remove(self.notifier)
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        self.stop_scheduler()
+        self.listener_executor.shutdown(wait=True)
+        self.card_queue.shutdown(wait=True)
+
+    def tick(self, now: datetime) -> None:
+        """Queue the periodic work (runs on the card thread, after pending card work)."""
+        self.card_queue.submit(self.run_due_work, now)
+
+    def run_due_work(self, now: datetime) -> None:
+        """Retry owed cards, resume interrupted decisions, send reminders and the summary."""
+        self.publisher.reconcile(now)
+        self.actions.resume_stalled(now)
+        send_reminders(
+            session_factory=self._session_factory, api=self.api, approvers=self.approvers,
+            now=now, reminder_hours=self.config.reminder_hours,
+            deadline_hours=self.config.deadline_hours,
+        )
+        send_daily_summary(
+            session_factory=self._session_factory, api=self.api, channel=self.config.channel,
+            now=now, hour_utc=self.config.summary_hour_utc,
+        )
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Wait until listeners, then the card work they caused, are done (tests; shutdown)."""
+        return self.listener_executor.wait_idle(timeout) and self.card_queue.wait_idle(timeout)

@@ -1,0 +1,186 @@
+"""The Slack review desk end to end: signed requests through the real app (Bolt verifying
+signatures), Web API calls recorded by the local mock server."""
+
+from __future__ import annotations
+
+from bot.slack.cards import ACTION_IDS
+from tests.slack.harness import (
+    APPROVER,
+    CHANNEL,
+    GROUP_MEMBER,
+    PUBLIC_URL,
+    STRANGER,
+    SlackHarness,
+    action_values,
+    card_text,
+)
+
+
+def test_a_buyer_message_posts_a_card_with_the_five_buttons(desk: SlackHarness) -> None:
+    draft_id, _, _ = desk.new_draft("Where is my parcel? Order 112-3456789-1234567")
+    [card] = desk.cards()
+    assert card.params["channel"] == CHANNEL
+    assert action_values(card) == {action: str(draft_id) for action in ACTION_IDS}
+    shown = card_text(card)
+    assert "Maria Lopez" in shown
+    assert ">Where is my parcel? Order 112-3456789-1234567" in shown
+    assert f"<{PUBLIC_URL}/kb/articles/shipping-times|Shipping times>" in shown
+    assert "0.82" in shown and "where_is_my_order" in shown
+    assert "112-3456789-1234567" in shown and "UPS" in shown
+    assert "Within the 30-day return window." in shown
+    assert "left" in shown  # the time left of the 24-hour window
+
+
+def test_approve_from_an_approver_sends_the_reply_and_updates_the_card(
+    desk: SlackHarness,
+) -> None:
+    draft_id, conversation_id, token = desk.new_draft()
+    response = desk.click("draft_approve", draft_id)
+    assert response.status_code == 200
+    assert desk.draft_status(draft_id) == "sent"
+    seller = [m for m in desk.buyer_sees(conversation_id, token) if m["role"] == "seller"]
+    assert len(seller) == 1 and seller[0]["text"].startswith("Hi Maria")
+    [update] = desk.mock.calls("chat.update")
+    assert update.params["ts"] == desk.cards()[0].answer["ts"]
+    assert update.params["channel"] == CHANNEL
+    assert action_values(update) == {}
+    assert f"<@{APPROVER}>" in card_text(update) and "Approved and sent" in card_text(update)
+    assert desk.services.workflow.get_draft(draft_id=draft_id).decided_by == f"slack:{APPROVER}"
+
+
+def test_a_member_of_an_approver_group_may_decide(desk: SlackHarness) -> None:
+    draft_id, _, _ = desk.new_draft()
+    desk.click("draft_no_response", draft_id, user=GROUP_MEMBER)
+    assert desk.draft_status(draft_id) == "no_response_needed"
+
+
+def test_someone_else_is_told_ephemerally_and_nothing_changes(desk: SlackHarness) -> None:
+    draft_id, conversation_id, token = desk.new_draft()
+    response = desk.click("draft_approve", draft_id, user=STRANGER)
+    assert response.status_code == 200
+    [note] = desk.mock.calls("chat.postEphemeral")
+    assert note.params["user"] == STRANGER and note.params["channel"] == CHANNEL
+    assert "Only approvers" in note.params["text"]
+    assert desk.draft_status(draft_id) == "pending_review"
+    assert desk.mock.calls("chat.update") == []
+    assert all(m["role"] != "seller" for m in desk.buyer_sees(conversation_id, token))
+
+
+def test_edit_opens_a_prefilled_modal_and_its_submission_approves_the_edit(
+    desk: SlackHarness,
+) -> None:
+    draft_id, conversation_id, token = desk.new_draft()
+    original = desk.services.workflow.get_draft(draft_id=draft_id).text
+    assert desk.click("draft_edit", draft_id).status_code == 200
+    [opened] = desk.mock.calls("views.open")
+    modal = opened.params["view"]
+    assert modal["callback_id"] == "draft_edit_submit"
+    assert modal["private_metadata"] == str(draft_id)
+    assert modal["blocks"][-1]["element"]["initial_value"] == original
+    assert desk.draft_status(draft_id) == "pending_review"  # opening the modal decides nothing
+
+    edited = "Hi Maria,\n\nYour parcel arrives tomorrow.\n\nThe Brightwater Home team"
+    response = desk.submit("draft_edit_submit", draft_id, block_id="reply", text=edited)
+    assert response.status_code == 200
+    assert desk.draft_status(draft_id) == "sent"
+    seller = [m["text"] for m in desk.buyer_sees(conversation_id, token) if m["role"] == "seller"]
+    assert seller == [edited]
+    [update] = desk.mock.calls("chat.update")
+    assert "Edited, approved and sent" in card_text(update)
+    assert "Your parcel arrives tomorrow." in card_text(update)
+
+
+def test_an_empty_edit_is_refused_inside_the_modal(desk: SlackHarness) -> None:
+    draft_id, _, _ = desk.new_draft()
+    response = desk.submit("draft_edit_submit", draft_id, block_id="reply", text="   ")
+    assert response.status_code == 200
+    assert response.json()["response_action"] == "errors"
+    assert "reply" in response.json()["errors"]
+    assert desk.draft_status(draft_id) == "pending_review"
+
+
+def test_reject_asks_for_a_reason_and_records_it(desk: SlackHarness) -> None:
+    draft_id, conversation_id, token = desk.new_draft()
+    desk.click("draft_reject", draft_id)
+    [opened] = desk.mock.calls("views.open")
+    assert opened.params["view"]["callback_id"] == "draft_reject_submit"
+
+    empty = desk.submit("draft_reject_submit", draft_id, block_id="reason", text="")
+    assert empty.json()["response_action"] == "errors"
+    assert desk.draft_status(draft_id) == "pending_review"
+
+    desk.submit("draft_reject_submit", draft_id, block_id="reason", text="Wrong order number")
+    detail = desk.services.workflow.get_draft(draft_id=draft_id)
+    assert detail.status == "rejected"
+    assert detail.decision_note == "Wrong order number"
+    assert detail.decided_by == f"slack:{APPROVER}"
+    assert all(m["role"] != "seller" for m in desk.buyer_sees(conversation_id, token))
+    [update] = desk.mock.calls("chat.update")
+    assert "Rejected" in card_text(update) and "Wrong order number" in card_text(update)
+    assert action_values(update) == {}
+
+
+def test_escalate_hands_the_draft_to_a_lead(desk: SlackHarness) -> None:
+    draft_id, _, _ = desk.new_draft()
+    desk.click("draft_escalate", draft_id)
+    assert desk.draft_status(draft_id) == "escalated"
+    [update] = desk.mock.calls("chat.update")
+    assert "Escalated to a lead" in card_text(update)
+    assert action_values(update) == {}
+
+
+def test_no_response_needed(desk: SlackHarness) -> None:
+    draft_id, conversation_id, token = desk.new_draft("Thanks, all good!")
+    desk.click("draft_no_response", draft_id)
+    assert desk.draft_status(draft_id) == "no_response_needed"
+    assert all(m["role"] != "seller" for m in desk.buyer_sees(conversation_id, token))
+    [update] = desk.mock.calls("chat.update")
+    assert "No response needed" in card_text(update)
+
+
+def test_a_second_click_sends_nothing_twice_and_says_why(desk: SlackHarness) -> None:
+    draft_id, conversation_id, token = desk.new_draft()
+    desk.click("draft_approve", draft_id)
+    desk.click("draft_approve", draft_id)
+    desk.click("draft_reject", draft_id, user=GROUP_MEMBER)
+    seller = [m for m in desk.buyer_sees(conversation_id, token) if m["role"] == "seller"]
+    assert len(seller) == 1
+    notes = desk.mock.calls("chat.postEphemeral")
+    assert [n.params["user"] for n in notes] == [APPROVER, GROUP_MEMBER]
+    assert all("already decided" in n.params["text"] for n in notes)
+    assert desk.mock.calls("views.open") == []  # no reject modal for a decided draft
+    assert len(desk.mock.calls("chat.update")) == 1
+
+
+def test_a_redelivered_payload_is_applied_once_and_silently(desk: SlackHarness) -> None:
+    from tests.slack.harness import block_action
+
+    draft_id, conversation_id, token = desk.new_draft()
+    payload = block_action("draft_approve", draft_id, user=APPROVER)
+    assert desk.post_payload(payload).status_code == 200
+    desk.settle()
+    assert desk.post_payload(payload).status_code == 200
+    desk.settle()
+    seller = [m for m in desk.buyer_sees(conversation_id, token) if m["role"] == "seller"]
+    assert len(seller) == 1
+    assert desk.mock.calls("chat.postEphemeral") == []
+    assert len(desk.mock.calls("chat.update")) == 1
+
+
+def test_a_redelivered_modal_submission_is_applied_once(desk: SlackHarness) -> None:
+    draft_id, _, _ = desk.new_draft()
+    for _ in range(2):
+        desk.submit("draft_reject_submit", draft_id, block_id="reason", text="Off topic",
+                    view_id="VSAMEVIEW1")
+    events = desk.services.workflow.get_draft(draft_id=draft_id)
+    assert events.status == "rejected"
+    assert len(desk.mock.calls("chat.update")) == 1
+
+
+def test_a_modal_fixed_after_an_error_is_applied(desk: SlackHarness) -> None:
+    draft_id, _, _ = desk.new_draft()
+    desk.submit("draft_reject_submit", draft_id, block_id="reason", text=" ", view_id="VFIXED0001")
+    assert desk.mock.calls("chat.postEphemeral") == []
+    desk.submit("draft_reject_submit", draft_id, block_id="reason", text="Too vague",
+                view_id="VFIXED0001")
+    assert desk.draft_status(draft_id) == "rejected"
