@@ -45,6 +45,16 @@ def _app(tmp_path_factory: pytest.TempPathFactory, origins: list[str]) -> FastAP
     return app
 
 
+def _middleware_names(app: FastAPI) -> list[str]:
+    return [getattr(m.cls, "__name__", "") for m in app.user_middleware]
+
+
+def test_configured_origins_install_the_buyer_cors_once(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    assert _middleware_names(_app(tmp_path_factory, [SHOP])) == [BuyerApiCors.__name__]
+
+
 @pytest.fixture
 def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     return TestClient(_app(tmp_path_factory, [SHOP + "/", "https://other.example"]))
@@ -155,7 +165,7 @@ def test_without_configured_origins_no_cors_is_installed(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     app = _app(tmp_path_factory, [])
-    assert not any(m.cls is BuyerApiCors for m in app.user_middleware)
+    assert _middleware_names(app) == []
     response = TestClient(app).post(
         "/api/v1/conversations", json={}, headers={"Origin": SHOP}
     )

@@ -160,7 +160,8 @@ h2{margin:0;font-size:17px;font-weight:700;line-height:1.3}
 .system .b{padding:2px 8px;color:#474c54;font-size:13px}
 .b a{color:inherit;text-decoration:underline}
 .meta{font-size:12px;color:#474c54}
-.meta:empty,.status:empty{display:none}
+.meta:empty{display:none}
+.status:empty{padding:0;border:0}
 .status{margin:0;padding:8px 16px;font-size:13px;color:#33383f;background:#f3f4f6;border-top:1px solid #dde0e4}
 form{margin:0;padding:10px 12px 12px;border-top:1px solid #dde0e4}
 .human{display:block;width:100%;margin:0 0 8px;padding:8px;border:1px solid #5f6670;border-radius:8px;background:#fff;font-size:14px}
@@ -171,7 +172,7 @@ textarea::placeholder{color:#5f6670;opacity:1}
 .count.over{color:#b3261e;font-weight:600}
 .send{min-height:40px;padding:0 18px;border:0;border-radius:8px;background:var(--a);color:var(--af);font-weight:600}
 .send:disabled{opacity:.5;cursor:not-allowed}
-@media (max-width:480px){.panel{top:0;left:0;right:0;bottom:0;width:auto;max-width:none;height:auto;max-height:none;border-radius:0}.launcher{right:12px;bottom:12px}}
+@media (max-width:480px){.panel{top:0;left:0;right:0;bottom:0;width:auto;max-width:none;height:auto;max-height:none;border-radius:0}.launcher{right:12px;bottom:12px}textarea{font-size:16px}}
 @media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important;scroll-behavior:auto!important}}`;
 
   // ---- State ------------------------------------------------------------------------------
@@ -307,6 +308,7 @@ textarea::placeholder{color:#5f6670;opacity:1}
       connected = true; streamFails = 0;
       clearInterval(pollTimer); pollTimer = 0;
       sync(); // catch up on anything missed while disconnected
+      if (st.outbox.length) { tries = 0; flush(); } // the server is back: don't wait for the timer
       const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
       let buf = '';
       for (;;) {
@@ -367,7 +369,7 @@ textarea::placeholder{color:#5f6670;opacity:1}
       sync();
     } catch (e) {
       if (e && e.status === 429) later(retryAfter(e), 'rate');
-      else later(Math.round(Math.min(30, 2 ** ++tries) * (0.8 + Math.random() * 0.4)) || 1, navigator.onLine === false ? 'offline' : 'retry');
+      else later(Math.round(Math.min(15, 2 ** tries++) * (0.8 + Math.random() * 0.4)) || 1, navigator.onLine === false ? 'offline' : 'retry');
     } finally { flushing = false; render(); }
   };
 
