@@ -21,6 +21,7 @@ from bot.kb_editor.errors import SuggestionNotFound
 from bot.kb_editor.gaps import GapQuestion, shorten
 from bot.kb_editor.models import KbScannedDraft, KbSuggestion
 from knowledge_base.db import utcnow
+from knowledge_base.models import Article
 
 # Hand-off reasons an article could fix; sensitive subjects, requests for a person and
 # marketplace-account questions go to a person whatever the KB says.
@@ -212,3 +213,18 @@ def close_suggestion(
     suggestion.decided_at = utcnow()
     suggestion.accepted_revision = accepted_revision
     session.flush()
+
+
+def lock_article(session: Session, *, article_id: str) -> None:
+    """Row-lock an article for the transaction so concurrent edits of it queue up.
+
+    Without it, two edits based on the same revision could both pass the revision check on
+    PostgreSQL; with it the second sees the first's revision and gets revision_conflict.
+    (SQLite transactions already start with BEGIN IMMEDIATE.)
+    """
+    session.execute(
+        select(Article.id)
+        .where(Article.id == article_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )

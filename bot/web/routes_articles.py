@@ -1,0 +1,120 @@
+"""The knowledge-base API (``/api/v1/articles``): leads and admins write, agents read.
+
+Authenticate with ``Authorization: Bearer <API token>`` (``draftdesk users create``). Every
+change is audited (who, when, what) by the knowledge-base repository; every change to what
+is published re-syncs the search index before the response, so the next draft uses it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from bot.kb_editor.articles import ArticleEditor
+from bot.kb_editor.errors import KbEditorError
+from bot.web.deps import CurrentAgent, CurrentLead, ServicesDep
+from bot.web.errors import error_response
+from knowledge_base.schemas import ArticleCreate, ArticlePublic, ArticleUpdate, RevisionPublic
+
+router = APIRouter(prefix="/api/v1/articles", tags=["knowledge base"])
+StatusName = Literal["draft", "published", "unpublished"]
+
+
+class ArticleList(BaseModel):
+    articles: list[ArticlePublic]
+
+
+class RevisionList(BaseModel):
+    revisions: list[RevisionPublic]
+
+
+class RollbackBody(BaseModel):
+    """The revision whose content becomes the new newest revision."""
+
+    revision: int = Field(ge=1)
+
+
+def article_editor(services: ServicesDep) -> ArticleEditor:
+    """Article operations bound to this process's database and search index."""
+    return ArticleEditor(session_factory=services.session_factory, resync=services.resync_index)
+
+
+EditorDep = Annotated[ArticleEditor, Depends(article_editor)]
+
+
+def install_kb_editor_errors(app: FastAPI) -> None:
+    """Editor errors in the one error shape (``{"error": {"code", "message"}}``)."""
+
+    @app.exception_handler(KbEditorError)
+    async def _kb_editor_error(_: Request, exc: KbEditorError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message)
+
+
+@router.get("", response_model=ArticleList)
+def list_articles(
+    user: CurrentAgent, editor: EditorDep,
+    status_filter: Annotated[StatusName | None, Query(alias="status")] = None,
+) -> ArticleList:
+    """Every article's newest revision, most recently changed first (``?status=`` filters)."""
+    articles = editor.list_all()
+    if status_filter is not None:
+        articles = [a for a in articles if a.status == status_filter]
+    return ArticleList(articles=articles)
+
+
+@router.post("", response_model=ArticlePublic, status_code=status.HTTP_201_CREATED)
+def create_article(body: ArticleCreate, user: CurrentLead, editor: EditorDep) -> ArticlePublic:
+    """Create an article (revision 1, status ``draft``); publish it with ``…/publish``."""
+    return editor.create(body, actor=user.actor)
+
+
+@router.get("/{article_id}", response_model=ArticlePublic)
+def get_article(article_id: str, user: CurrentAgent, editor: EditorDep) -> ArticlePublic:
+    """The article's newest revision (``published_revision`` is what drafts use)."""
+    return editor.get(article_id)
+
+
+@router.put("/{article_id}", response_model=ArticlePublic)
+def update_article(
+    article_id: str, body: ArticleUpdate, user: CurrentLead, editor: EditorDep
+) -> ArticlePublic:
+    """A new revision. ``revision`` is the one the edit is based on: if someone saved a newer
+    one meanwhile, 409 ``revision_conflict`` and nothing is overwritten."""
+    return editor.update(article_id, body, actor=user.actor)
+
+
+@router.delete("/{article_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_article(article_id: str, user: CurrentLead, editor: EditorDep) -> Response:
+    """Delete the article and its revisions; it leaves the search index at once."""
+    editor.delete(article_id, actor=user.actor)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{article_id}/publish", response_model=ArticlePublic)
+def publish_article(article_id: str, user: CurrentLead, editor: EditorDep) -> ArticlePublic:
+    """Publish the newest revision; the index is updated before this returns."""
+    return editor.publish(article_id, actor=user.actor)
+
+
+@router.post("/{article_id}/unpublish", response_model=ArticlePublic)
+def unpublish_article(article_id: str, user: CurrentLead, editor: EditorDep) -> ArticlePublic:
+    """Stop drafts from using the article (its revisions stay)."""
+    return editor.unpublish(article_id, actor=user.actor)
+
+
+@router.get("/{article_id}/revisions", response_model=RevisionList)
+def list_revisions(article_id: str, user: CurrentAgent, editor: EditorDep) -> RevisionList:
+    """Every revision, oldest first, with who made it, when and why (``note``)."""
+    return RevisionList(revisions=editor.revisions(article_id))
+
+
+@router.post("/{article_id}/rollback", response_model=ArticlePublic)
+def rollback_article(
+    article_id: str, body: RollbackBody, user: CurrentLead, editor: EditorDep
+) -> ArticlePublic:
+    """Make an old revision's content the newest revision (history is never rewritten); a
+    published article is re-published with it at once."""
+    return editor.rollback(article_id, body.revision, actor=user.actor)
