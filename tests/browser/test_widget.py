@@ -488,8 +488,14 @@ def test_talk_to_a_person_is_always_there_and_says_what_happens(
     # Never a fake "typing…" indicator: the only activity shown is the honest status line.
     assert "typing" not in buyer.page.locator("draftdesk-chat").inner_text().lower()
 
+    # A reply that arrives while the panel is closed shows up as "new reply" on the launcher.
+    buyer.page.keyboard.press("Escape")
+    expect(buyer.launcher).to_have_accessible_name("Chat with us")
     server.approve(server.pending_draft(state["id"])["id"])
+    expect(buyer.launcher).to_have_accessible_name("Chat with us New reply")
+    buyer.open()
     expect(buyer.bubbles("seller")).to_have_count(1)
+    expect(buyer.launcher).to_have_accessible_name("Chat with us")
     expect(buyer.status).to_have_text("")
     expect(human).to_be_visible()
 
@@ -587,6 +593,12 @@ def test_hostile_host_css_does_not_change_the_widget(
         expect(hostile_buyer.page.get_by_test_id(hook)).to_be_visible()
     assert plain["draftdesk-launcher"]["style"]["font-size"] == "15px"
 
+    # The approved reply streams in across origins too.
+    state = hostile_buyer.state()
+    server.approve(server.pending_draft(state["id"])["id"], text="Hello from the team!")
+    expect(hostile_buyer.bubbles("seller")).to_have_text(["Hello from the team!"])
+    expect(hostile_buyer.bubbles("seller")).to_be_visible()
+
 
 def test_an_origin_that_is_not_configured_cannot_use_the_api(
     server: LiveServer, shop: SellerSite, buyer: Buyer
@@ -634,6 +646,44 @@ def test_message_survives_a_server_outage_and_is_sent_once_it_returns(
         assert [m["text"] for m in sent] == ["Is my parcel lost?"]
     finally:
         live.stop()
+
+
+def test_replies_still_arrive_by_polling_when_the_event_stream_is_blocked(
+    server: LiveServer, buyer: Buyer
+) -> None:
+    blocked: list[str] = []
+
+    def refuse_stream(route: Route) -> None:
+        blocked.append(route.request.url)
+        route.fulfill(status=503, body="streaming is not available here")
+
+    buyer.page.route("**/api/v1/conversations/*/events", refuse_stream)
+    buyer.page.goto(f"{server.url}/demo")
+    buyer.open()
+    buyer.send("Do the towels shrink?")
+    expect(buyer.bubbles("system")).to_contain_text([ACK])
+    server.approve(server.pending_draft(buyer.state()["id"])["id"], text="They don't, promise.")
+    expect(buyer.bubbles("seller")).to_have_text(["They don't, promise."], timeout=20_000)
+    assert blocked  # the widget did try to stream first
+    assert [role for role, _ in buyer.thread()] == ["buyer", "system", "seller"]
+
+
+def test_offline_message_is_kept_and_sent_when_the_browser_is_back_online(
+    server: LiveServer, new_buyer: Callable[..., Buyer]
+) -> None:
+    buyer = new_buyer()
+    buyer.page.goto(f"{server.url}/demo")
+    buyer.open()
+    buyer.wait_for_conversation()
+    buyer.page.context.set_offline(True)
+    buyer.send("Sent from a train")
+    expect(buyer.status).to_have_text(
+        "You’re offline. Your message is saved and will be sent when you’re back online."
+    )
+    expect(buyer.page.locator("draftdesk-chat").get_by_text("Not sent yet")).to_be_visible()
+    buyer.page.context.set_offline(False)
+    expect(buyer.bubbles("system")).to_contain_text([ACK])
+    assert buyer.state()["outbox"] == []
 
 
 def test_rate_limit_is_explained_and_the_message_goes_after_retry_after(

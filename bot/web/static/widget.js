@@ -288,7 +288,10 @@ textarea::placeholder{color:#5f6670;opacity:1}
 
   // Live events over fetch streaming: EventSource cannot send the Authorization header.
   let streamCtl = null; let streamFails = 0; let pollTimer = 0;
-  const stopStream = () => { const c = streamCtl; streamCtl = null; if (c) c.abort(); };
+  const stopStream = () => {
+    const c = streamCtl; streamCtl = null; if (c) c.abort();
+    clearInterval(pollTimer); pollTimer = 0;
+  };
   const onEvent = (type, data) => {
     let j = null;
     try { j = JSON.parse(data); } catch (e) { /* not JSON: re-fetch below */ }
@@ -330,7 +333,9 @@ textarea::placeholder{color:#5f6670;opacity:1}
     if (streamCtl !== ctl) return; // stopped on purpose
     streamCtl = null;
     status = null; // the stream keeps the status fresh; without it, judge from the thread
-    if (!connected && ++streamFails >= 3 && !pollTimer) pollTimer = setInterval(sync, 10000);
+    if (!connected) streamFails++;
+    // While there is no stream (a proxy that blocks it, a server restart), poll the thread.
+    if (!pollTimer) pollTimer = setInterval(sync, 10000);
     setTimeout(stream, Math.min(60, 2 ** Math.min(streamFails, 6)) * 1000);
   };
 
