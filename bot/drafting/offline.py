@@ -16,6 +16,9 @@ from ingest.index import IndexedChunk
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 MAX_ANSWER_CHARS = 900
+# Marketplace messages are limited to 2,000 characters; keep a margin for an agent's edit.
+MAX_REPLY_CHARS = 1900
+MIN_ANSWER_CHARS = 300
 
 
 @lru_cache(maxsize=4)
@@ -111,6 +114,16 @@ def _order_sentence(order: OrderFacts) -> str:
     return text
 
 
+def _fit_verdicts(verdicts: Sequence[PolicyVerdict], budget: int) -> list[str]:
+    """Verdict sentences (each stated once) that fit the budget; the rest are left to the agent."""
+    texts: list[str] = []
+    for text in dict.fromkeys(v.text for v in verdicts):
+        if texts and sum(len(t) + 2 for t in texts) + len(text) > budget:
+            break
+        texts.append(text)
+    return texts
+
+
 class OfflineComposer:
     """Builds: greeting, acknowledgement, answer, order facts and verdicts, next step, sign-off."""
 
@@ -134,42 +147,45 @@ class OfflineComposer:
         w = self._w
         name = first_name(data.buyer_name)
         greeting = w["greeting_named"].format(first_name=name) if name else w["greeting_unnamed"]
-        parts: list[str] = [greeting]
-        citations: list[Citation] = []
+        sign_off = f"{w['sign_off']}\n{data.signature}"
+        ack = self.acknowledgement(data.topic, data.sentiment)
         if data.handoff:
-            parts.append(self.acknowledgement(data.topic, data.sentiment))
             reason = (data.handoff_reason or "").split(":")[0]
             handoff: dict[str, str] = w["handoff"]
-            parts.append(handoff.get(reason, handoff["intro"]).format(seller_name=data.seller_name))
-        else:
-            parts.append(self.acknowledgement(data.topic, data.sentiment))
-            if data.unknown_order_id:
-                parts.append(w["handoff"]["unknown_order"].format(order_id=data.unknown_order_id))
-            if data.order is not None:
-                parts.append(_order_sentence(data.order))
-            for verdict in data.verdicts:
-                parts.append(verdict.text)
-            answer, used = self._answer(list(data.answer_chunks) + list(data.extra_answers))
-            if answer:
-                parts.append(answer)
-            citations = [
-                Citation(article_id=c.article_id, revision=c.revision, title=c.title, chunk_id=c.id)
-                for c in used
-            ]
-            steps: dict[str, str] = w["next_steps"]
-            parts.append(steps.get(data.topic or "", steps["default"]))
-            parts.append(w["person_offer"])
-        parts.append(f"{w['sign_off']}\n{data.signature}")
+            body = handoff.get(reason, handoff["intro"]).format(seller_name=data.seller_name)
+            text = "\n\n".join([greeting, ack, body, sign_off])
+            return ComposedReply(text=text, citations=[])
+
+        facts: list[str] = []
+        if data.unknown_order_id:
+            facts.append(w["handoff"]["unknown_order"].format(order_id=data.unknown_order_id))
+        if data.order is not None:
+            facts.append(_order_sentence(data.order))
+        steps: dict[str, str] = w["next_steps"]
+        closing = [steps.get(data.topic or "", steps["default"]), w["person_offer"], sign_off]
+        fixed = len("\n\n".join([greeting, ack, *facts, *closing])) + 4
+        verdicts = _fit_verdicts(data.verdicts, MAX_REPLY_CHARS - fixed - MIN_ANSWER_CHARS)
+        fixed += sum(len(v) + 2 for v in verdicts)
+        budget = max(0, min(MAX_ANSWER_CHARS, MAX_REPLY_CHARS - fixed))
+        answer, used = self._answer(
+            list(data.answer_chunks) + list(data.extra_answers), budget=budget
+        )
+        parts = [greeting, ack, *facts, *verdicts, answer, *closing]
+        citations = [
+            Citation(article_id=c.article_id, revision=c.revision, title=c.title, chunk_id=c.id)
+            for c in used
+        ]
         return ComposedReply(
             text="\n\n".join(p.strip() for p in parts if p.strip()), citations=citations
         )
 
     @staticmethod
-    def _answer(chunks: Sequence[IndexedChunk]) -> tuple[str, list[IndexedChunk]]:
+    def _answer(
+        chunks: Sequence[IndexedChunk], *, budget: int
+    ) -> tuple[str, list[IndexedChunk]]:
         """Quote opening paragraphs of the given chunks, within a length budget."""
         pieces: list[str] = []
         used: list[IndexedChunk] = []
-        budget = MAX_ANSWER_CHARS
         for chunk in chunks:
             paragraphs = chunk_paragraphs(chunk)
             if not paragraphs:

@@ -93,6 +93,7 @@ class DraftingPipeline:
             verdicts=verdicts,
             kb_revisions={c.article_id: c.revision for c in composed.citations},
             debug={
+                "buyer_name": request.buyer_name,
                 "features": routing.retrieval.features,
                 "topics": routing.retrieval.topics[:5],
                 "sensitive": u.sensitive,
@@ -113,6 +114,7 @@ class DraftingPipeline:
     ) -> list[CheckResult]:
         context = CheckContext(
             buyer_texts=tuple(buyer_messages),
+            buyer_name=draft.debug.get("buyer_name"),
             cited_texts=tuple(draft.debug.get("cited_texts", ())),
             verdicts=tuple(draft.verdicts),
             order_facts_text=_order_facts_text(draft.order),
