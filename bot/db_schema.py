@@ -8,6 +8,7 @@ from __future__ import annotations
 import bot.accounts.models  # noqa: F401
 import bot.conversations.models  # noqa: F401
 import bot.kb_editor.models  # noqa: F401
+import bot.orders.models  # noqa: F401
 import bot.slack.models  # noqa: F401
 import knowledge_base.models  # noqa: F401
 from knowledge_base.db import Base

@@ -255,6 +255,130 @@ def worker_test_kit() -> dict[str, object]:
     }
 
 
+class FakeClock:
+    """A monotonic clock that only moves when slept on or advanced; records every sleep."""
+
+    def __init__(self, start: float = 1_000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class FakeSellingPartnerApi:
+    """A local Selling Partner API Orders v0 server: a real HTTP server on 127.0.0.1 in a thread.
+
+    Serves ``getOrders`` (paged by ``page_size``), ``getOrder`` and ``getOrderItems`` from the
+    given dicts, records every request as ``(operation, path, query, token)``, and fails the
+    next calls of an operation on request (:meth:`fail_next`: 429 + ``Retry-After``, 5xx).
+    """
+
+    TOKEN = "Atza|fake-access-token"
+
+    def __init__(
+        self,
+        *,
+        orders: Sequence[Mapping[str, object]] = (),
+        items: Mapping[str, Sequence[Mapping[str, object]]] | None = None,
+        page_size: int = 2,
+    ) -> None:
+        self.orders = [dict(order) for order in orders]
+        self.items = {key: [dict(i) for i in value] for key, value in (items or {}).items()}
+        self.page_size = page_size
+        self.requests: list[tuple[str, str, dict[str, str], str | None]] = []
+        self._failures: dict[str, list[tuple[int, str | None]]] = {}
+        self._server: object = None
+        self.url = ""
+
+    def fail_next(
+        self, operation: str, *, status: int = 429, retry_after: str | None = None, times: int = 1
+    ) -> None:
+        self._failures.setdefault(operation, []).extend([(status, retry_after)] * times)
+
+    def _answer(
+        self, path: str, query: dict[str, str], token: str | None
+    ) -> tuple[int, dict[str, str], object]:
+        parts = [p for p in path.split("/") if p]  # orders, v0, orders[, id[, orderItems]]
+        operation = {3: "getOrders", 4: "getOrder", 5: "getOrderItems"}.get(len(parts), "?")
+        self.requests.append((operation, path, query, token))
+        pending = self._failures.get(operation)
+        if pending:
+            status, retry_after = pending.pop(0)
+            headers = {"Retry-After": retry_after} if retry_after is not None else {}
+            return status, headers, {"errors": [{"code": "QuotaExceeded", "message": "slow down"}]}
+        if token != self.TOKEN:
+            return 403, {}, {"errors": [{"code": "Unauthorized", "message": "Access denied"}]}
+        if parts[:3] != ["orders", "v0", "orders"] or operation == "?":
+            return 404, {}, {"errors": [{"code": "NotFound", "message": "no such resource"}]}
+        start = int(query.get("NextToken", "0"))
+        if operation == "getOrders":
+            page = self.orders[start : start + self.page_size]
+            payload: dict[str, object] = {"Orders": page}
+            if start + self.page_size < len(self.orders):
+                payload["NextToken"] = str(start + self.page_size)
+            return 200, {}, {"payload": payload}
+        order = next((o for o in self.orders if o.get("AmazonOrderId") == parts[3]), None)
+        if order is None:
+            return 404, {}, {"errors": [{"code": "NotFound", "message": "Invalid order id"}]}
+        if operation == "getOrder":
+            return 200, {}, {"payload": order}
+        lines = self.items.get(parts[3], [])
+        payload = {"AmazonOrderId": parts[3], "OrderItems": lines[start : start + self.page_size]}
+        if start + self.page_size < len(lines):
+            payload["NextToken"] = str(start + self.page_size)
+        return 200, {}, {"payload": payload}
+
+    def start(self) -> str:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import parse_qsl, urlparse
+
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                url = urlparse(self.path)
+                status, headers, body = fake._answer(
+                    url.path, dict(parse_qsl(url.query)), self.headers.get("x-amz-access-token")
+                )
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+        self._server = server
+        self.url = f"http://127.0.0.1:{server.server_address[1]}"
+        return self.url
+
+    def stop(self) -> None:
+        server = self._server
+        if server is not None:
+            server.shutdown()  # type: ignore[attr-defined]
+            server.server_close()  # type: ignore[attr-defined]
+            self._server = None
+
+
 class RecordingEvents:
     """An ``EventPublisher`` that keeps every published event (topic, type, data, id)."""
 

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 
+from bot.cli.orders import orders_app
 from bot.cli.slack import slack_command
 from bot.cli.users import users_app
 from bot.cli.worker import worker_command
@@ -170,6 +171,7 @@ def serve(
 app.command(name="slack")(slack_command)
 app.command(name="worker")(worker_command)
 app.add_typer(users_app, name="users")
+app.add_typer(orders_app, name="orders")
 
 
 def _register_plugins() -> None:

@@ -1,0 +1,152 @@
+"""``draftdesk orders``: import order files, load the demo orders, look an order up.
+
+Thin commands over :mod:`bot.orders`; library errors are one clean line and exit code 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy.orm import Session
+
+from bot.database import upgrade_to_head
+from bot.orders import (
+    OrderImportReport,
+    OrdersError,
+    get_order,
+    import_orders_file,
+    load_demo_orders,
+    lookup_order_facts,
+)
+from bot.orders.files import DEFAULT_ORDER_TIMEZONE
+from bot.settings import Settings
+from knowledge_base.db import make_engine, make_session_factory, transaction
+
+orders_app = typer.Typer(
+    name="orders",
+    help="Import orders (marketplace order report or draftdesk CSV) and load the demo orders.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+_errors = Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    _errors.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code=1)
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """One transaction on the configured database, migrated to the newest schema first."""
+    try:
+        settings = Settings()
+    except ValueError as exc:
+        raise _fail(f"invalid settings: {exc}") from exc
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        upgrade_to_head(engine)
+        with transaction(make_session_factory(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _summary(report: OrderImportReport, what: str) -> str:
+    return (
+        f"Imported {report.imported} {what} ({report.imported_rows} rows): "
+        f"{report.inserted} new, {report.updated} updated, {report.unchanged} unchanged."
+    )
+
+
+@orders_app.command("import")
+def import_file(
+    file: Annotated[
+        Path, typer.Argument(help="Order report (.txt/.tsv) or draftdesk CSV.", dir_okay=False)
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    timezone: Annotated[
+        str, typer.Option(help="Time zone that turns report timestamps into calendar days.")
+    ] = DEFAULT_ORDER_TIMEZONE,
+) -> None:
+    """Import orders; rows that cannot be read are listed with their line numbers.
+
+    An order with a bad row is not imported at all (fix the row and import again: orders
+    already stored are left unchanged). Exit code 1 when any row failed.
+
+    Example: draftdesk orders import ~/Downloads/all-orders.txt
+    """
+    try:
+        with _session() as session:
+            report = import_orders_file(session, path=file, timezone=timezone)
+    except OrdersError as exc:
+        raise _fail(exc.message) from exc
+    if as_json:
+        typer.echo(report.model_dump_json())
+    else:
+        typer.echo(_summary(report, "orders"))
+        for failure in report.failed:
+            typer.echo(f"line {failure.line}: {failure.error}")
+        if report.failed:
+            typer.echo(f"{len(report.failed)} row(s) not imported.")
+    if report.failed:
+        raise typer.Exit(code=1)
+
+
+@orders_app.command("load-demo")
+def load_demo(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Load the demo seller's orders, dated relative to today (safe to run again).
+
+    Example: draftdesk orders load-demo
+    """
+    with _session() as session:
+        report = load_demo_orders(session, today=date.today())
+    typer.echo(report.model_dump_json() if as_json else _summary(report, "demo orders"))
+
+
+@orders_app.command("show")
+def show(
+    order_id: Annotated[str, typer.Argument(help="The order id, e.g. 112-3456789-1234567.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the order facts as JSON.")] = False,
+) -> None:
+    """Show what a draft may state about an order.
+
+    Example: draftdesk orders show 112-3456789-1234567
+    """
+    with _session() as session:
+        facts = lookup_order_facts(session, order_id=order_id)
+        stored = get_order(session, order_id=order_id)
+    if facts is None or stored is None:
+        raise _fail(f"no order {order_id.strip()} is stored")
+    if as_json:
+        typer.echo(facts.model_dump_json())
+        return
+    lines = [f"order {facts.order_id}: {facts.status}"]
+    for label, value in (
+        ("bought", facts.purchase_date),
+        ("shipped", facts.shipped_at),
+        ("expected", facts.estimated_delivery),
+        ("delivered", facts.delivered_at),
+        ("carrier", facts.carrier),
+        ("tracking", facts.tracking_number),
+        ("fulfilled by", facts.fulfillment_channel),
+    ):
+        if value is not None:
+            lines.append(f"  {label}: {value}")
+    for item in stored.items:
+        shipped = "" if item.quantity_shipped is None else f", {item.quantity_shipped} shipped"
+        lines.append(
+            f"  {item.quantity} × {item.title} [{item.sku}"
+            f"{', ' + item.category if item.category else ''}]{shipped}"
+        )
+    typer.echo("\n".join(lines))

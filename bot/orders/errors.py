@@ -1,0 +1,51 @@
+"""Errors raised by the orders package, each with a stable machine-readable code."""
+
+from __future__ import annotations
+
+
+class OrdersError(Exception):
+    """Base error of the orders package; ``code`` is stable and safe to show to users."""
+
+    code = "orders_error"
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class OrderNotFound(OrdersError):
+    code = "order_not_found"
+    status = 404
+
+
+class UnknownOrderStatus(OrdersError):
+    """A status spelling that none of the known sources uses."""
+
+    code = "unknown_order_status"
+    status = 422
+
+
+class UnreadableOrderFile(OrdersError):
+    """The file as a whole cannot be read (missing, empty, unknown header, not text)."""
+
+    code = "unreadable_order_file"
+    status = 422
+
+
+class SellingPartnerApiError(OrdersError):
+    """The Selling Partner API answered with an error we cannot recover from."""
+
+    code = "sp_api_error"
+    status = 502
+
+
+class SellingPartnerRateLimited(SellingPartnerApiError):
+    """HTTP 429 from the Selling Partner API, still there after every retry."""
+
+    code = "sp_api_rate_limited"
+    status = 503
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
