@@ -168,3 +168,22 @@ def drain_queue(workflow: object) -> object:
         return DraftingWorker(workflow=workflow).run_until_idle()  # type: ignore[arg-type]
 
     return drain
+
+
+@pytest.fixture
+def live_server(workflow_services: object) -> Iterator[object]:
+    """The real app on a free 127.0.0.1 port (uvicorn thread) with its in-process worker.
+
+    ``live_server.url`` is the base URL; ``live_server.services`` the shared services.
+    """
+    from bot.web.app import create_app
+    from tests.workflow_support import LiveServer
+
+    settings = workflow_services.settings.model_copy(  # type: ignore[attr-defined]
+        update={"worker_in_process": True}
+    )
+    server = LiveServer(create_app(settings, services=workflow_services))  # type: ignore[arg-type]
+    server.services = workflow_services  # type: ignore[attr-defined]
+    server.start()
+    yield server
+    server.stop()
