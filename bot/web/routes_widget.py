@@ -9,6 +9,7 @@ authenticate with a bearer token, never cookies, so CORS never allows credential
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import logging
 import re
@@ -90,18 +91,26 @@ def build_widget_router(settings: Settings) -> APIRouter:
 
     @router.get("/widget.js")
     def widget_js(request: Request) -> Response:
-        """The embeddable script, cacheable for a few minutes, revalidated by ETag."""
+        """The embeddable script (gzipped when accepted), cached briefly, revalidated by ETag."""
         body = WIDGET_JS.read_bytes()
         etag = widget_etag(body)
         headers = {
             "Cache-Control": WIDGET_CACHE_CONTROL,
-            "ETag": etag,
+            "Vary": "Accept-Encoding",
             "X-Content-Type-Options": "nosniff",
             # Lets sellers whose pages set Cross-Origin-Embedder-Policy load the script.
             "Cross-Origin-Resource-Policy": "cross-origin",
         }
+        zipped = "gzip" in request.headers.get("accept-encoding", "").lower()
+        if zipped:
+            etag = etag[:-1] + '-gz"'  # a different representation needs its own validator
+            headers["Content-Encoding"] = "gzip"
+        headers["ETag"] = etag
         if etag in (t.strip() for t in request.headers.get("if-none-match", "").split(",")):
+            headers.pop("Content-Encoding", None)
             return Response(status_code=304, headers=headers)
+        if zipped:
+            body = gzip.compress(body, compresslevel=9, mtime=0)
         return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
 
     @router.get("/demo", response_class=HTMLResponse)

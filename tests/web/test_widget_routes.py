@@ -61,21 +61,35 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
 
 
 def test_widget_js_is_served_as_cacheable_javascript(client: TestClient) -> None:
-    response = client.get("/widget.js")
+    response = client.get("/widget.js", headers={"Accept-Encoding": "identity"})
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/javascript; charset=utf-8"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "max-age=300" in response.headers["cache-control"]
+    assert response.headers["vary"] == "Accept-Encoding"
+    assert "content-encoding" not in response.headers
     assert response.headers["etag"] == widget_etag(WIDGET_JS.read_bytes())
     assert response.content == WIDGET_JS.read_bytes()
 
 
+def test_widget_js_is_gzipped_for_clients_that_accept_it(client: TestClient) -> None:
+    response = client.get("/widget.js", headers={"Accept-Encoding": "gzip, br"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.headers["etag"].endswith('-gz"')
+    assert int(response.headers["content-length"]) < len(WIDGET_JS.read_bytes()) / 2
+    assert response.content == WIDGET_JS.read_bytes()  # httpx decodes it
+
+
 def test_widget_js_revalidates_with_etag(client: TestClient) -> None:
-    etag = client.get("/widget.js").headers["etag"]
-    again = client.get("/widget.js", headers={"If-None-Match": etag})
-    assert again.status_code == 304
-    assert again.content == b""
-    assert client.get("/widget.js", headers={"If-None-Match": '"stale"'}).status_code == 200
+    for encoding in ("identity", "gzip"):
+        etag = client.get("/widget.js", headers={"Accept-Encoding": encoding}).headers["etag"]
+        again = client.get(
+            "/widget.js", headers={"If-None-Match": etag, "Accept-Encoding": encoding}
+        )
+        assert again.status_code == 304
+        assert again.content == b""
+        stale = client.get("/widget.js", headers={"If-None-Match": '"stale"'})
+        assert stale.status_code == 200
 
 
 def test_widget_source_never_parses_html_and_has_the_test_hooks() -> None:

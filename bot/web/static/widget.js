@@ -496,8 +496,8 @@ textarea::placeholder{color:#5f6670;opacity:1}
 
   launcher.addEventListener('click', () => (isOpen ? close() : open(true)));
   closeBtn.addEventListener('click', close);
-  panel.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' && !e.isComposing) { e.preventDefault(); close(); }
+  root.addEventListener('keydown', (e) => { // Escape from anywhere in the widget
+    if (e.key === 'Escape' && isOpen && !e.isComposing) { e.preventDefault(); close(); }
   });
   form.addEventListener('submit', (e) => { e.preventDefault(); send(); });
   input.addEventListener('keydown', (e) => {
