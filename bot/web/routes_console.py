@@ -164,7 +164,7 @@ def _page(
     request: Request, workflow: Workflow, user: AuthenticatedUser, *, view: str,
     draft_id: int | None = None, conversation_id: str | None = None,
     flash: str | None = None, error: str | None = None, edited_text: str | None = None,
-    status_code: int = 200,
+    blocked_checks: list[str] | None = None, status_code: int = 200,
 ) -> Response:
     context = _queue_context(workflow, view)
     draft = None
@@ -185,7 +185,7 @@ def _page(
     context.update(
         draft=draft, thread=thread, conversation_id=conversation_id, can_decide=can_decide,
         flash=MESSAGES.get(flash or ""), error=error, edited_text=edited_text,
-        is_lead=user.has_role(Role.LEAD),
+        blocked_checks=blocked_checks or [], is_lead=user.has_role(Role.LEAD),
     )
     return templates.TemplateResponse(request, "console/page.html", context,
                                       status_code=status_code)
@@ -237,13 +237,15 @@ async def _act(
         outcome = await run_in_threadpool(action)
     except WorkflowError as exc:
         message = exc.message[:1].upper() + exc.message[1:]
-        if isinstance(exc, BlockedByChecks):
-            message = f"{message} ({', '.join(exc.check_ids)})"
+        blocked = exc.check_ids if isinstance(exc, BlockedByChecks) else []
+        if blocked:
+            message = f"{message} ({', '.join(blocked)})"
         status = exc.status
 
         def again() -> Response:
             return _page(request, workflow, user, view=view, draft_id=draft_id,
-                         error=message + ".", edited_text=edited_text, status_code=status)
+                         error=message + ".", edited_text=edited_text, blocked_checks=blocked,
+                         status_code=status)
 
         return await run_in_threadpool(again)
     return RedirectResponse(f"/console?view={quote(view)}&done={quote(outcome.status)}",
