@@ -15,7 +15,8 @@ from bot.orders.errors import (
     UnknownOrderStatus,
     UnreadableOrderFile,
 )
-from bot.orders.files import DRAFTDESK_CSV_COLUMNS, import_orders_file, open_order_file
+from bot.orders.files import import_orders_file, open_order_file
+from bot.orders.formats import DRAFTDESK_CSV_COLUMNS
 from bot.orders.repository import get_order, list_orders, lookup_order_facts, upsert_orders
 from bot.orders.schemas import (
     ImportFailure,

@@ -8,7 +8,13 @@ from datetime import date, datetime
 from bot.drafting.schema import OrderFacts, OrderItemFacts, PolicyVerdict
 from bot.orders.status import OrderStatus
 from bot.policy.dates import format_day, local_day
-from bot.policy.returns import evaluate_return, order_status, return_window, shipment_state
+from bot.policy.returns import (
+    category_key,
+    evaluate_return,
+    order_status,
+    return_window,
+    shipment_state,
+)
 from bot.policy.rules import PolicyRules
 from bot.policy.wording import capitalise, item_name, join_names, your_item
 
@@ -17,8 +23,20 @@ def _cancel(eligible: bool, text: str, rule_ids: list[str]) -> PolicyVerdict:
     return PolicyVerdict(kind="cancel", eligible=eligible, text=text, rule_ids=rule_ids)
 
 
-def _return_instead(rules: PolicyRules, order: OrderFacts, today: date | datetime | None) -> str:
-    items: list[OrderItemFacts | None] = list(order.items) or [None]
+def _return_instead(
+    rules: PolicyRules, order: OrderFacts, today: date | datetime | None
+) -> str | None:
+    """How long the order can be returned instead of canceled: ``until <day>``, ``within N
+    days of delivery``, ``""`` once every window has closed, None when nothing in it can be
+    returned (e.g. only personalised items)."""
+    lines: list[OrderItemFacts | None] = list(order.items) or [None]
+    items = [
+        item
+        for item in lines
+        if (rule := rules.category(category_key(item))) is None or rule.returnable
+    ]
+    if not items:
+        return None
     windows = [return_window(rules, order=order, item=item) for item in items]
     deadlines = [w.deadline for w in windows if w.deadline is not None]
     if len(deadlines) != len(windows):
@@ -75,22 +93,16 @@ def evaluate_cancellation(
         return _cancel(True, text, ["cancel.partially_shipped", "cancel.no_fee"])
     until = _return_instead(rules, order, today)
     if status is OrderStatus.DELIVERED or order.delivered_at is not None:
-        if not until:
-            text = (
-                f"Order {order_id} was delivered and its return window has closed, so it can no "
-                "longer be canceled or returned."
-            )
-        else:
-            text = (
-                f"Order {order_id} has already been delivered, so it can't be canceled — but it "
-                f"can be returned instead {until}."
-            )
+        text = f"Order {order_id} has already been delivered, so it can't be canceled"
+        if until == "":
+            text += ", and its return window has closed"
+        elif until is not None:
+            text += f" — but it can be returned instead {until}"
     else:
-        text = (
-            f"Order {order_id} has already shipped, so it can't be canceled any more — but once "
-            f"it arrives you can return it {until or 'as described in our return policy'}."
-        )
-    return _cancel(False, text, ["cancel.already_shipped"])
+        text = f"Order {order_id} has already shipped, so it can't be canceled any more"
+        if until:
+            text += f" — but once it arrives you can return it {until}"
+    return _cancel(False, f"{text}.", ["cancel.already_shipped"])
 
 
 def evaluate_change(

@@ -100,6 +100,14 @@ def test_shipped_order_explains_the_return_instead(rules: PolicyRules) -> None:
         rules, order=make_order("delivered", delivered=date(2026, 1, 5)), today=TODAY
     )
     assert "return window has closed" in too_late.text
+    board = OrderItemFacts(sku="BRD", title="Engraved oak board", category="personalised")
+    engraved = evaluate_cancellation(
+        rules, order=make_order("delivered", board, delivered=date(2026, 3, 5)), today=TODAY
+    )
+    # Never "return it instead" for an order with nothing returnable in it.
+    assert engraved.text == (
+        "Order 112-2233445-5566778 has already been delivered, so it can't be canceled."
+    )
 
 
 def test_partial_shipment_names_what_can_still_be_canceled(rules: PolicyRules) -> None:
