@@ -387,6 +387,25 @@ def test_approved_reply_arrives_live_and_history_survives_reload(
     assert page.evaluate("() => window.__sameDocument") is None
 
 
+def test_a_long_reply_is_shown_from_its_first_line(server: LiveServer, buyer: Buyer) -> None:
+    buyer.page.goto(f"{server.url}/demo")
+    buyer.open()
+    buyer.send("Tell me everything about returns.")
+    expect(buyer.bubbles("system")).to_contain_text([ACK])
+    reply = "First line of the answer.\n" + "\n".join(f"Detail {n}." for n in range(60))
+    server.approve(server.pending_draft(buyer.state()["id"])["id"], text=reply)
+    expect(buyer.bubbles("seller")).to_have_count(1)
+    top_visible = """el => {
+      const scroller = el.closest('.body').getBoundingClientRect();
+      const top = el.getBoundingClientRect().top;
+      return top >= scroller.top && top < scroller.bottom;
+    }"""
+    buyer.page.wait_for_function(
+        f"() => ({top_visible})(document.querySelector('draftdesk-chat').shadowRoot"
+        ".querySelector('[data-role=seller]'))"
+    )
+
+
 def test_buyer_and_reply_markup_is_shown_as_text_and_never_runs(
     server: LiveServer, buyer: Buyer
 ) -> None:

@@ -432,12 +432,21 @@ textarea::placeholder{color:#5f6670;opacity:1}
     if (waiting || asked) return t(asked || (status && status.needs_person) ? 'handoff' : 'review');
     return '';
   };
+  // Scroll to the newest message; a long new reply from the team is shown from its start.
+  const reveal = (replyStart) => {
+    body.scrollTop = body.scrollHeight;
+    const last = log.lastElementChild;
+    if (replyStart && last && last.classList.contains('seller') && last.offsetHeight > body.clientHeight * 0.6) {
+      body.scrollTop += last.getBoundingClientRect().top - body.getBoundingClientRect().top - 12;
+    }
+  };
   const render = () => {
     const { all, out } = thread();
     const atEnd = body.scrollHeight - body.scrollTop - body.clientHeight < 60;
-    let ref = log.firstChild; let grew = false;
+    let ref = log.firstChild; let grew = false; let lastIsNew = false;
     const keep = new Set();
     for (const d of out) {
+      lastIsNew = !els.has(d.k);
       const e = item(d);
       keep.add(d.k);
       if (e === ref) ref = ref.nextSibling; else { log.insertBefore(e, ref); grew = true; }
@@ -446,7 +455,7 @@ textarea::placeholder{color:#5f6670;opacity:1}
     for (const k of [...els.keys()]) if (!keep.has(k)) els.delete(k);
     const s = statusText(all);
     if (statusEl.textContent !== s) statusEl.textContent = s;
-    if (atEnd || (grew && st.outbox.length)) body.scrollTop = body.scrollHeight; // stay pinned
+    if (atEnd || (grew && st.outbox.length)) reveal(grew && lastIsNew); // stay pinned
     const replies = all.filter((m) => m.role === 'seller').length;
     if (isOpen && st.seen !== replies) { st.seen = replies; save(); }
     badge.hidden = isOpen || replies <= (st.seen || 0);
@@ -467,9 +476,10 @@ textarea::placeholder{color:#5f6670;opacity:1}
     panel.hidden = false;
     launcher.setAttribute('aria-expanded', 'true');
     try { sessionStorage.setItem(KEY, '1'); } catch (e) { /* ignore */ }
+    const unseen = !badge.hidden;
     render();
-    body.scrollTop = body.scrollHeight;
-    if (focus) input.focus();
+    reveal(unseen);
+    if (focus) input.focus({ preventScroll: true });
     if (!st.id) {
       ensureConversation().then(render, () => { if (!note) { note = 'down'; render(); } });
     }
