@@ -89,11 +89,20 @@ def chunk_paragraphs(chunk: IndexedChunk) -> list[str]:
     return [_plain(p) for p in paragraphs if p.strip()]
 
 
+_STATUS_WORDS = {
+    "pending": "being confirmed by Amazon",
+    "unshipped": "being prepared for shipping",
+    "invoice_unconfirmed": "waiting for its invoice to be confirmed",
+    "pending_availability": "waiting for the item to become available",
+    "unfulfillable": "not one we can ship from our own stock",
+}
+
+
 def _order_sentence(order: OrderFacts) -> str:
     def day(d: Any) -> str:
         return f"{d.day} {d:%B %Y}"
 
-    status = order.status.replace("_", " ")
+    status = _STATUS_WORDS.get(order.status, order.status.replace("_", " "))
     if order.delivered_at:
         text = f"Order {order.order_id} was delivered on {day(order.delivered_at)}."
     elif order.status in {"shipped", "partially_shipped"} and order.shipped_at:

@@ -9,7 +9,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -49,7 +49,6 @@ class DraftingPipeline:
     llm: LlmComposerLike | None = None
     order_lookup: OrderLookup | None = None
     policy: PolicyDecider | None = None
-    today: Callable[[], date] = date.today
 
     @property
     def retriever(self) -> HybridRetriever:
@@ -235,12 +234,9 @@ def build_pipeline(
 def _orders_and_policy(
     settings: Settings, session_factory: sessionmaker[Session]
 ) -> tuple[OrderLookup | None, PolicyDecider | None]:
-    """Order lookup and the policy engine, when those modules are installed."""
-    try:
-        from bot.orders.repository import lookup_order_facts
-        from bot.policy import detect_return_reason, load_policy, verdicts_for_topic
-    except ImportError:
-        return None, None
+    """Order lookup (SQL) and the policy engine over the seller's rules file."""
+    from bot.orders.repository import lookup_order_facts
+    from bot.policy import detect_return_reason, load_policy, verdicts_for_topic
 
     rules = load_policy(settings.resolved_policy_file)
 
@@ -257,7 +253,8 @@ def _orders_and_policy(
                 topic=topic,
                 order=order,
                 reason=detect_return_reason(text),
-                today=date.today(),
+                today=datetime.now(UTC),
+                message=text,
             )
         )
 
