@@ -48,17 +48,30 @@ class SideBySideDiff:
         return self.added > 0 or self.removed > 0
 
 
+def _merge(segments: list[Segment]) -> tuple[Segment, ...]:
+    merged: list[Segment] = []
+    for segment in segments:
+        if merged and merged[-1].changed == segment.changed:
+            merged[-1] = Segment(merged[-1].text + segment.text, segment.changed)
+        else:
+            merged.append(segment)
+    return tuple(merged)
+
+
 def _word_segments(old: str, new: str) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
     a, b = _TOKENS.findall(old), _TOKENS.findall(new)
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    if matcher.ratio() < 0.5:
+        # Mostly rewritten: marking the few shared spaces and stop words only adds noise.
+        return (Segment(old, True),), (Segment(new, True),)
     left: list[Segment] = []
     right: list[Segment] = []
-    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if i2 > i1:
             left.append(Segment("".join(a[i1:i2]), changed=tag != "equal"))
         if j2 > j1:
             right.append(Segment("".join(b[j1:j2]), changed=tag != "equal"))
-    return tuple(left), tuple(right)
+    return _merge(left), _merge(right)
 
 
 def side_by_side(old: str, new: str, *, context: int = 3) -> SideBySideDiff:

@@ -22,6 +22,7 @@ from bot.web.routes_articles import router as articles_router
 from bot.web.routes_console import router as console_router
 from bot.web.routes_conversations import router as conversations_router
 from bot.web.routes_health import router as health_router
+from bot.web.routes_kb import router as kb_router
 from bot.web.routes_widget import install_widget
 from bot.web.templating import STATIC_DIR
 from bot.worker import DraftingWorker, test_service_overrides
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(console_router)
     install_widget(app, settings)  # /widget.js, /demo, CORS for the buyer API
     app.include_router(articles_router)
+    app.include_router(kb_router)
     install_slack(app, settings)  # Slack review desk, when configured (bot/slack)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 

@@ -17,6 +17,7 @@ from bot.kb_editor.articles import ArticleEditor
 from bot.kb_editor.errors import KbEditorError
 from bot.web.deps import CurrentAgent, CurrentLead, ServicesDep
 from bot.web.errors import error_response
+from bot.web.templating import templates
 from knowledge_base.schemas import ArticleCreate, ArticlePublic, ArticleUpdate, RevisionPublic
 
 router = APIRouter(prefix="/api/v1/articles", tags=["knowledge base"])
@@ -45,12 +46,21 @@ def article_editor(services: ServicesDep) -> ArticleEditor:
 EditorDep = Annotated[ArticleEditor, Depends(article_editor)]
 
 
+class LeadRequired(Exception):
+    """A KB page or form only leads and admins may use; shown as a 403 page, not JSON."""
+
+
 def install_kb_editor_errors(app: FastAPI) -> None:
-    """Editor errors in the one error shape (``{"error": {"code", "message"}}``)."""
+    """Editor errors in the one error shape (``{"error": {"code", "message"}}``), and the
+    KB pages' "leads only" answer as an HTML page."""
 
     @app.exception_handler(KbEditorError)
     async def _kb_editor_error(_: Request, exc: KbEditorError) -> JSONResponse:
         return error_response(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(LeadRequired)
+    async def _lead_required(request: Request, _: LeadRequired) -> Response:
+        return templates.TemplateResponse(request, "kb/forbidden.html", {}, status_code=403)
 
 
 @router.get("", response_model=ArticleList)
