@@ -276,8 +276,11 @@ textarea::placeholder{color:#5f6670;opacity:1}
       const r = await req('GET', conv('/messages'));
       if (r.status === 404) forget();
       else if (r.ok) {
-        msgs = (await r.json()).messages || [];
-        const ids = new Set(msgs.map((m) => String(m.id)));
+        const fresh = (await r.json()).messages || [];
+        const ids = new Set(fresh.map((m) => String(m.id)));
+        const newest = Math.max(0, ...fresh.map((m) => +m.id || 0));
+        // Keep what the stream delivered after this snapshot was taken (ids only grow).
+        msgs = fresh.concat(msgs.filter((m) => !ids.has(String(m.id)) && +m.id > newest));
         posted = posted.filter((m) => !ids.has(m.id));
       }
     } catch (e) { /* unreachable: the stream's reconnect brings us back here */ }
