@@ -69,8 +69,8 @@ class Settings(BaseSettings):
     orders_file: Path | None = None
 
     # Reply checks
-    allowed_link_domains: list[str] = Field(default_factory=list)
-    allowed_phone_numbers: list[str] = Field(default_factory=list)
+    allowed_link_domains: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    allowed_phone_numbers: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # Slack
     slack_mode: Literal["off", "socket", "http"] = "off"
@@ -80,9 +80,9 @@ class Settings(BaseSettings):
         default=None, validation_alias="SLACK_SIGNING_SECRET"
     )
     slack_review_channel: str | None = None
-    slack_approvers: list[str] = Field(default_factory=list)
+    slack_approvers: Annotated[list[str], NoDecode] = Field(default_factory=list)
     slack_api_url: str = "https://slack.com/api/"
-    slack_reminder_hours: list[float] = Field(default_factory=lambda: [12.0, 20.0])
+    slack_reminder_hours: Annotated[list[float], NoDecode] = Field(default_factory=lambda: [12.0, 20.0])
 
     @field_validator(
         "widget_origins",
