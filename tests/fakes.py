@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -91,7 +92,6 @@ class ScriptedChatModel:
 
     @staticmethod
     def build(script: object) -> object:
-        from typing import Any
 
         from langchain_core.language_models.chat_models import BaseChatModel
         from langchain_core.messages import AIMessage, BaseMessage
@@ -119,6 +119,12 @@ class ScriptedChatModel:
         return _Scripted(script=script, seen=[])
 
 
+if TYPE_CHECKING:
+    from bot.drafting.interface import DraftRequest
+    from bot.drafting.schema import CheckResult, DraftReply
+    from bot.events import Event
+
+
 class FakeDrafter:
     """A scripted ``bot.drafting.interface.Drafter``: instant, deterministic drafts.
 
@@ -143,17 +149,15 @@ class FakeDrafter:
         self.blocking_words = tuple(blocking_words)
         self.handoff = handoff
         self.confidence = confidence
-        self.requests: list[object] = []
+        self.requests: list[DraftRequest] = []
         self.rechecks: list[str] = []
         self._lock = threading.Lock()
 
-    def draft(self, request: object) -> object:
+    def draft(self, request: DraftRequest) -> DraftReply:
         import time
 
-        from bot.drafting.interface import DraftRequest
         from bot.drafting.schema import Citation, DraftReply, OrderFacts, PolicyVerdict
 
-        assert isinstance(request, DraftRequest)
         with self._lock:
             self.requests.append(request)
             fail = self.failures_left > 0
@@ -202,12 +206,14 @@ class FakeDrafter:
             kb_revisions={"shipping-times": 2},
         )
 
-    def recheck(self, text: str, *, draft: object, buyer_messages: Sequence[str]) -> list[object]:
+    def recheck(
+        self, text: str, *, draft: DraftReply, buyer_messages: Sequence[str]
+    ) -> list[CheckResult]:
         with self._lock:
             self.rechecks.append(text)
         return list(self._checks(text))
 
-    def _checks(self, text: str) -> list[object]:
+    def _checks(self, text: str) -> list[CheckResult]:
         from bot.drafting.schema import CheckResult
 
         hits = [w for w in self.blocking_words if w in text.lower()]
@@ -383,16 +389,16 @@ class RecordingEvents:
     """An ``EventPublisher`` that keeps every published event (topic, type, data, id)."""
 
     def __init__(self) -> None:
-        self.events: list[object] = []
+        self.events: list[Event] = []
 
     def publish(
-        self, *, topic: str, type: str, data: dict[str, object], event_id: str | None = None
-    ) -> object:
+        self, *, topic: str, type: str, data: dict[str, Any], event_id: str | None = None
+    ) -> Event:
         from bot.events import Event
 
         event = Event(id=event_id or str(len(self.events) + 1), topic=topic, type=type, data=data)
         self.events.append(event)
         return event
 
-    def of_type(self, kind: str) -> list[object]:
-        return [e for e in self.events if getattr(e, "type", None) == kind]
+    def of_type(self, kind: str) -> list[Event]:
+        return [e for e in self.events if e.type == kind]

@@ -12,6 +12,7 @@ from bot.conversations.context import WorkflowConfig
 from bot.conversations.models import Conversation, Draft
 from bot.conversations.service import Workflow
 from bot.drafting.interface import DraftRequest
+from bot.drafting.schema import DraftReply
 from bot.worker import DraftingWorker
 from knowledge_base.db import utcnow
 from tests.fakes import FakeDrafter, RecordingEvents
@@ -92,7 +93,7 @@ def test_a_message_arriving_while_drafting_is_answered_in_the_same_draft(
     holder: dict[str, Any] = {}
 
     class InterruptedDrafter(FakeDrafter):
-        def draft(self, request: object) -> object:
+        def draft(self, request: DraftRequest) -> DraftReply:
             if len(self.requests) == 0:
                 holder["wf"].receive_buyer_message(conversation_id=holder["id"],
                                                    text="Also: blue, not red.")
@@ -109,7 +110,7 @@ def test_a_message_arriving_while_drafting_is_answered_in_the_same_draft(
     (draft,) = _drafts(wf)
     assert draft.status == "pending_review"
     assert len(draft.message_ids) == 2
-    last: DraftRequest = drafter.requests[-1]  # type: ignore[assignment]
+    last = drafter.requests[-1]
     assert list(last.buyer_messages) == ["I ordered the wrong colour.", "Also: blue, not red."]
     with wf.ctx.session_factory() as session:
         row = session.get(Conversation, conversation.id)
@@ -130,7 +131,7 @@ def test_a_crash_mid_draft_leads_to_exactly_one_draft(workflow_services: Any, cl
     assert survivor.run_once()
     # The crashed worker comes back to life and tries to store its draft: refused.
     late = drafter.draft(crashed.request)
-    assert wf.store_draft(crashed, late) is None  # type: ignore[arg-type]
+    assert wf.store_draft(crashed, late) is None
     assert not wf.record_failure(crashed, error="late")
     assert len(_drafts(wf)) == 1
     assert not survivor.run_once()
