@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 
+from bot.cli.kb import kb_app
 from bot.cli.orders import orders_app
 from bot.cli.slack import slack_command
 from bot.cli.users import users_app
@@ -172,6 +173,7 @@ app.command(name="slack")(slack_command)
 app.command(name="worker")(worker_command)
 app.add_typer(users_app, name="users")
 app.add_typer(orders_app, name="orders")
+app.add_typer(kb_app, name="kb")
 
 
 def _register_plugins() -> None:

@@ -101,16 +101,20 @@ def read_kb_directory(directory: Path) -> list[_Incoming]:
     seen: dict[str, Path] = {}
     for path in iter_source_files([directory]):
         try:
+            # The loader first: its messages name the file and fit on one line.
+            articles = load_file(path)
             status = _status_of(path)
-            for loaded in load_file(path):
+            for loaded in articles:
                 if loaded.article_id in seen:
                     problems.append(f"{path}: id {loaded.article_id!r} is also used by "
                                     f"{seen[loaded.article_id]}")
                     continue
                 seen[loaded.article_id] = path
                 incoming.append(_Incoming(loaded=loaded, status=status))
-        except (IngestError, KnowledgeBaseError, ImportRejected) as exc:
+        except (IngestError, ImportRejected) as exc:
             problems.append(exc.message)
+        except KnowledgeBaseError as exc:
+            problems.append(f"{path}: {' '.join(exc.message.split())}")
         except UnicodeDecodeError:
             problems.append(f"{path}: is not UTF-8 text")
     if problems:
