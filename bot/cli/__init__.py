@@ -19,6 +19,7 @@ from bot.cli.slack import slack_command
 from bot.cli.users import users_app
 from bot.cli.worker import worker_command
 from bot.settings import Settings
+from bot.slack.errors import SlackDeskError
 from ingest.errors import IngestError
 from knowledge_base.errors import KnowledgeBaseError
 
@@ -34,7 +35,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console(stderr=True)
-KNOWN_ERRORS: tuple[type[Exception], ...] = (KnowledgeBaseError, IngestError)
+KNOWN_ERRORS: tuple[type[Exception], ...] = (KnowledgeBaseError, IngestError, SlackDeskError)
 
 
 def fail(message: str) -> typer.Exit:

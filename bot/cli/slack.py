@@ -62,7 +62,7 @@ def slack_command(
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stopping.set())
         desk.start(socket_mode=True)
-        typer.echo(f"slack: connected over Socket Mode; posting to {config.channel}")
+        typer.echo(f"slack: connecting over Socket Mode; cards go to {config.channel}")
         stopping.wait()
     finally:
         desk.stop()

@@ -8,6 +8,7 @@ Socket Mode connection in ``socket`` mode); ``stop`` undoes all of it.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -166,6 +167,9 @@ class SlackDesk:
         self._session_factory = session_factory
         self._scheduler: SlackScheduler | None = None
         self._socket: Any = None
+        self._socket_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._connecting: threading.Thread | None = None
 
     @classmethod
     def from_services(cls, config: SlackConfig, services: Any, **keywords: Any) -> SlackDesk:
@@ -191,11 +195,38 @@ class SlackDesk:
             )
             self._scheduler.start()
         if socket_mode if socket_mode is not None else self.config.mode == "socket":
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
+            self._connecting = threading.Thread(
+                target=self._connect_socket, name="slack-socket-connect", daemon=True
+            )
+            self._connecting.start()
 
-            self._socket = SocketModeHandler(self.bolt, app_token=self.config.app_token)
-            self._socket.connect()
+    def _connect_socket(self) -> None:
+        """Open the Socket Mode connection, retrying with backoff while Slack is unreachable.
+
+        Runs on its own thread so that ``draftdesk serve`` starts even when Slack does not
+        answer; once connected, the SDK reconnects by itself.
+        """
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        delay = 1.0
+        while not self._stopping.is_set():
+            handler: Any = SocketModeHandler(self.bolt, app_token=self.config.app_token)
+            try:
+                handler.connect()
+            except Exception as exc:  # any SDK or network failure: try again later
+                log.warning("Slack Socket Mode connection failed (%s); retry in %.0fs",
+                            type(exc).__name__, delay)
+                handler.close()
+                self._stopping.wait(delay)
+                delay = min(delay * 2, 300.0)
+                continue
+            with self._socket_lock:
+                if self._stopping.is_set():
+                    handler.close()
+                    return
+                self._socket = handler
             log.info("Slack Socket Mode connected")
+            return
 
     def stop_scheduler(self) -> None:
         """Stop the periodic work (``run_due_work`` still runs when called)."""
@@ -207,9 +238,14 @@ class SlackDesk:
         """Disconnect, stop the scheduler and let queued card work finish."""
         if self.notifier in self.workflow.notifiers:
             self.workflow.notifiers.remove(self.notifier)
-        if self._socket is not None:
-            self._socket.close()
-            self._socket = None
+        self._stopping.set()
+        with self._socket_lock:
+            socket, self._socket = self._socket, None
+        if socket is not None:
+            socket.close()
+        if self._connecting is not None:
+            self._connecting.join(timeout=10)
+            self._connecting = None
         self.stop_scheduler()
         self.listener_executor.shutdown(wait=True)
         self.card_queue.shutdown(wait=True)

@@ -28,8 +28,12 @@ def _insert_if_absent(session: Session, table: Table, values: dict[str, Any]) ->
     """Insert a row unless its primary key exists; True when this call inserted it."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(insert(table).values(**values).on_conflict_do_nothing())
-    return _rowcount(result) == 1
+    # RETURNING tells reliably whether a row went in (psycopg reports no rowcount here).
+    statement = (
+        insert(table).values(**values).on_conflict_do_nothing()
+        .returning(*table.primary_key.columns)
+    )
+    return session.execute(statement).first() is not None
 
 
 # --- cards ---------------------------------------------------------------------------

@@ -25,8 +25,9 @@ def mock_slack() -> Iterator[MockSlackWebApi]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, mock_slack: MockSlackWebApi) -> Settings:
-    return slack_settings(tmp_path, api_url=mock_slack.url)
+def settings(tmp_path: Path, mock_slack: MockSlackWebApi, workflow_db_url: str) -> Settings:
+    """http mode against the mock; SQLite, and PostgreSQL too when the tests have one."""
+    return slack_settings(tmp_path, api_url=mock_slack.url, database_url=workflow_db_url)
 
 
 @pytest.fixture

@@ -144,8 +144,8 @@ class SlackHarness:
     ) -> Iterator[SlackHarness]:
         mock.set_usergroup(GROUP, [GROUP_MEMBER])
         services = build_services(
-            settings, drafter=drafter or FakeDrafter(),  # type: ignore[arg-type]
-            embedder=FakeEmbedder(), index=InMemoryIndex(),
+            settings, drafter=drafter or FakeDrafter(), embedder=FakeEmbedder(),
+            index=InMemoryIndex(),
         )
         sleep = RecordingSleep()
         services.extras["slack_sleep"] = sleep

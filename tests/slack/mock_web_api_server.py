@@ -117,6 +117,17 @@ class MockSlackWebApi:
             raise AssertionError(f"expected {count} × {method}, got {len(calls)}; saw {seen}")
         return calls
 
+    def wait_for_attempt(self, method: str, *, timeout: float = 10.0) -> RecordedCall:
+        """Block until ``method`` was requested at all (whatever the answer)."""
+        with self._lock:
+            self._lock.wait_for(
+                lambda: any(c.method == method for c in self.state.calls), timeout=timeout
+            )
+            seen = [c for c in self.state.calls if c.method == method]
+        if not seen:
+            raise AssertionError(f"{method} was never called")
+        return seen[0]
+
     def _ok(self, method: str) -> list[RecordedCall]:
         return [c for c in self.state.calls if c.method == method and c.status == 200]
 

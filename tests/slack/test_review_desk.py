@@ -184,3 +184,35 @@ def test_a_modal_fixed_after_an_error_is_applied(desk: SlackHarness) -> None:
     desk.submit("draft_reject_submit", draft_id, block_id="reason", text="Too vague",
                 view_id="VFIXED0001")
     assert desk.draft_status(draft_id) == "rejected"
+
+
+def test_a_blocking_check_stops_approval_and_an_edit_fixes_it(desk: SlackHarness) -> None:
+    # The fake drafter quotes the buyer, so "coupon" fails its blocking no_marketing check.
+    draft_id, conversation_id, token = desk.new_draft("Do you have a coupon for me?")
+    [card] = desk.cards()
+    assert ":no_entry: *BLOCKING* `no_marketing`" in card_text(card)
+    desk.click("draft_approve", draft_id)
+    assert desk.draft_status(draft_id) == "pending_review"
+    [note] = desk.mock.calls("chat.postEphemeral")
+    assert "no_marketing" in note.params["text"] and "Edit" in note.params["text"]
+
+    still_bad = "Hi Maria, here is a coupon."
+    desk.submit("draft_edit_submit", draft_id, block_id="reply", text=still_bad)
+    assert desk.draft_status(draft_id) == "pending_review"
+    kept = desk.mock.calls("chat.postEphemeral")[-1].params["text"]
+    assert ">Hi Maria, here is a coupon." in kept  # the edit is not lost
+
+    fixed = "Hi Maria, we do not run promotions, but your order ships today."
+    desk.submit("draft_edit_submit", draft_id, block_id="reply", text=fixed)
+    assert desk.draft_status(draft_id) == "sent"
+    assert [m["text"] for m in desk.buyer_sees(conversation_id, token)
+            if m["role"] == "seller"] == [fixed]
+
+
+def test_a_draft_too_long_for_slack_is_edited_in_the_console(desk: SlackHarness) -> None:
+    draft_id, _, _ = desk.new_draft("x" * 3100)
+    desk.click("draft_edit", draft_id)
+    assert desk.mock.calls("views.open") == []
+    [note] = desk.mock.calls("chat.postEphemeral")
+    assert "too long to edit in Slack" in note.params["text"]
+    assert f"{PUBLIC_URL}/console" in note.params["text"]
