@@ -1,0 +1,1 @@
+"""Evaluation harness: dataset converters, metrics, baselines, the HTML report and the CLI."""
