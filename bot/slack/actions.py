@@ -64,7 +64,7 @@ class SlackDecision:
         return f"slack:{self.user_id}"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class SlackActions:
     """Turns clicks and submissions into workflow decisions, explaining refusals."""
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -30,6 +29,9 @@ from bot.slack.listeners import register_listeners
 from bot.slack.publisher import CardPublisher
 from bot.slack.schedule import SlackScheduler, send_daily_summary, send_reminders
 from knowledge_base.db import utcnow
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -138,14 +140,17 @@ class SlackDesk:
         workflow: Workflow,
         session_factory: sessionmaker[Session],
         web_client: WebClient | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.config = config
         self.workflow = workflow
         self.clock = clock
+        self._stopping = threading.Event()
+        self._tick_queued = threading.Event()
         client = web_client or build_web_client(token=config.bot_token, base_url=config.api_url)
-        self.api = SlackWebApi(client=client, sleep=sleep)
+        # Retry waits end early on shutdown: the card outbox picks the work up next start.
+        self.api = SlackWebApi(client=client, sleep=sleep or self._wait_unless_stopping)
         # One thread for cards, reminders and summaries: card work never races itself.
         self.card_queue = TrackedExecutor(max_workers=1, name="slack-cards")
         self.listener_executor = TrackedExecutor(max_workers=8, name="slack-listeners")
@@ -168,11 +173,15 @@ class SlackDesk:
         self._scheduler: SlackScheduler | None = None
         self._socket: Any = None
         self._socket_lock = threading.Lock()
-        self._stopping = threading.Event()
         self._connecting: threading.Thread | None = None
 
+    def _wait_unless_stopping(self, seconds: float) -> None:
+        self._stopping.wait(seconds)
+
     @classmethod
-    def from_services(cls, config: SlackConfig, services: Any, **keywords: Any) -> SlackDesk:
+    def from_services(
+        cls, config: SlackConfig, services: Services, **keywords: Any
+    ) -> SlackDesk:
         """The desk over a process's shared :class:`~bot.services.Services`.
 
         ``services.extras["slack_sleep"]``, when present, is the clock Web API retries wait
@@ -247,12 +256,24 @@ class SlackDesk:
             self._connecting.join(timeout=10)
             self._connecting = None
         self.stop_scheduler()
+        # Decisions already acknowledged are finished; queued card work is not needed (the
+        # cards table remembers what is owed).
         self.listener_executor.shutdown(wait=True)
-        self.card_queue.shutdown(wait=True)
+        self.card_queue.shutdown(wait=True, cancel_futures=True)
 
     def tick(self, now: datetime) -> None:
-        """Queue the periodic work (runs on the card thread, after pending card work)."""
-        self.card_queue.submit(self.run_due_work, now)
+        """Queue the periodic work on the card thread (once: ticks never pile up)."""
+        if self._tick_queued.is_set():
+            return
+        self._tick_queued.set()
+
+        def run() -> None:
+            try:
+                self.run_due_work(now)
+            finally:
+                self._tick_queued.clear()
+
+        self.card_queue.submit(run)
 
     def run_due_work(self, now: datetime) -> None:
         """Retry owed cards, resume interrupted decisions, send reminders and the summary."""

@@ -20,10 +20,10 @@ from bot.slack.desk import SlackConfig, SlackDesk
 EVENTS_PATH = "/slack/events"
 
 
-def install_slack(app: FastAPI, settings: Settings, **desk_keywords: Any) -> SlackConfig | None:
+def install_slack(app: FastAPI, settings: Settings) -> SlackConfig | None:
     """Run the Slack desk with ``app`` when Slack is configured; otherwise do nothing.
 
-    ``desk_keywords`` reach :class:`SlackDesk` (tests pass a recording ``sleep``).
+    Raises :class:`~bot.slack.errors.SlackNotConfigured` when a mode lacks its values.
     """
     config = SlackConfig.from_settings(settings)
     if config is None:
@@ -33,7 +33,7 @@ def install_slack(app: FastAPI, settings: Settings, **desk_keywords: Any) -> Sla
     @asynccontextmanager
     async def lifespan(running: FastAPI) -> AsyncIterator[Any]:
         async with inner(running) as state:
-            desk = SlackDesk.from_services(config, running.state.services, **desk_keywords)
+            desk = SlackDesk.from_services(config, running.state.services)
             running.state.slack_desk = desk
             desk.start()
             try:

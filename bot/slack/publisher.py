@@ -52,7 +52,7 @@ def card_view_of(detail: DraftDetail) -> CardView:
     )
 
 
-@dataclass
+@dataclass(kw_only=True)
 class CardPublisher:
     """Keeps each draft's card in the review channel equal to the draft."""
 

@@ -3,7 +3,13 @@ signatures), Web API calls recorded by the local mock server."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
+
+from bot.drafting.schema import CheckResult, DraftReply
+from bot.settings import Settings
 from bot.slack.cards import ACTION_IDS
+from tests.fakes import FakeDrafter
 from tests.slack.harness import (
     APPROVER,
     CHANNEL,
@@ -13,7 +19,9 @@ from tests.slack.harness import (
     SlackHarness,
     action_values,
     card_text,
+    view_submission,
 )
+from tests.slack.mock_web_api_server import MockSlackWebApi
 
 
 def test_a_buyer_message_posts_a_card_with_the_five_buttons(desk: SlackHarness) -> None:
@@ -216,3 +224,36 @@ def test_a_draft_too_long_for_slack_is_edited_in_the_console(desk: SlackHarness)
     [note] = desk.mock.calls("chat.postEphemeral")
     assert "too long to edit in Slack" in note.params["text"]
     assert f"{PUBLIC_URL}/console" in note.params["text"]
+
+
+class GatedDrafter(FakeDrafter):
+    """Re-checks of edited text wait for the test to open the gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.entered = threading.Event()
+
+    def recheck(
+        self, text: str, *, draft: DraftReply, buyer_messages: Sequence[str]
+    ) -> list[CheckResult]:
+        self.entered.set()
+        assert self.gate.wait(30), "the test never opened the gate"
+        return super().recheck(text, draft=draft, buyer_messages=buyer_messages)
+
+
+def test_slack_gets_its_answer_before_the_work_is_done(
+    settings: Settings, mock_slack: MockSlackWebApi
+) -> None:
+    drafter = GatedDrafter()
+    with SlackHarness.running(settings, mock_slack, drafter=drafter) as desk:
+        draft_id, _, _ = desk.new_draft()
+        payload = view_submission("draft_edit_submit", draft_id, user=APPROVER,
+                                  block_id="reply", text="Hi Maria, it ships today.")
+        response = desk.post_payload(payload)  # returns while the re-check is held
+        assert response.status_code == 200 and response.content == b""
+        assert drafter.entered.wait(10)
+        assert desk.draft_status(draft_id) == "pending_review"
+        drafter.gate.set()
+        desk.settle()
+        assert desk.draft_status(draft_id) == "sent"
