@@ -216,10 +216,6 @@ def list_drafts(
     return [(draft, conversation) for draft, conversation in rows]
 
 
-def drafts_by_ids(session: Session, *, draft_ids: Sequence[int]) -> list[Draft]:
-    return list(session.execute(select(Draft).where(Draft.id.in_(list(draft_ids)))).scalars())
-
-
 def add_review_event(
     session: Session,
     *,
