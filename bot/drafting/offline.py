@@ -126,7 +126,16 @@ def _order_sentence(order: OrderFacts) -> str:
 def _fit_verdicts(verdicts: Sequence[PolicyVerdict], budget: int) -> list[str]:
     """Verdict sentences (each stated once) that fit the budget; the rest are left to the agent."""
     texts: list[str] = []
-    for text in dict.fromkeys(v.text for v in verdicts):
+    covered: set[str] = set()
+    distinct: list[str] = []
+    for verdict in verdicts:
+        # A verdict whose rules an earlier one already stated (e.g. the warranty inside a
+        # "return window closed" verdict) would only repeat it.
+        if verdict.rule_ids and set(verdict.rule_ids) <= covered:
+            continue
+        covered.update(verdict.rule_ids)
+        distinct.append(verdict.text)
+    for text in dict.fromkeys(distinct):
         if texts and sum(len(t) + 2 for t in texts) + len(text) > budget:
             break
         texts.append(text)
@@ -171,14 +180,20 @@ class OfflineComposer:
         if data.order is not None:
             facts.append(_order_sentence(data.order))
         steps: dict[str, str] = w["next_steps"]
-        closing = [steps.get(data.topic or "", steps["default"]), w["person_offer"], sign_off]
+        refused = any(not v.eligible for v in data.verdicts)
+        step = steps["not_eligible"] if refused else steps.get(data.topic or "", steps["default"])
+        closing = [step, w["person_offer"], sign_off]
         fixed = len("\n\n".join([greeting, ack, *facts, *closing])) + 4
         verdicts = _fit_verdicts(data.verdicts, MAX_REPLY_CHARS - fixed - MIN_ANSWER_CHARS)
         fixed += sum(len(v) + 2 for v in verdicts)
         budget = max(0, min(MAX_ANSWER_CHARS, MAX_REPLY_CHARS - fixed))
-        answer, used = self._answer(
-            list(data.answer_chunks) + list(data.extra_answers), budget=budget
-        )
+        chunks = list(data.answer_chunks) + list(data.extra_answers)
+        if refused:
+            # The verdict is the answer; quoting the general rule next to a "no" would read
+            # as a contradiction. The policy article is still cited as the verdict's source.
+            answer, used = "", chunks[:1]
+        else:
+            answer, used = self._answer(chunks, budget=budget)
         parts = [greeting, ack, *facts, *verdicts, answer, *closing]
         citations = [
             Citation(article_id=c.article_id, revision=c.revision, title=c.title, chunk_id=c.id)

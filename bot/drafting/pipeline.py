@@ -60,12 +60,16 @@ class DraftingPipeline:
         u = routing.understanding
         order, unknown_order = self._order(u.order_ids or list(request.earlier_order_ids))
         verdicts: list[PolicyVerdict] = []
+        asked = policy_question(text)
         if self.policy is not None and not routing.handoff:
-            verdicts = self.policy(u.topic, order, text)
+            verdicts = self.policy(asked or u.topic, order, text)
+        topic = u.topic
+        if asked and verdicts and topic not in _TOPIC_FAMILIES[asked]:
+            topic = next(iter(_TOPIC_FAMILIES[asked]))
         answer_chunks = [] if routing.handoff else self._answer_chunks(routing, text)
         data = ComposeInput(
             buyer_name=request.buyer_name,
-            topic=u.topic if not routing.handoff or u.topic else None,
+            topic=topic,
             sentiment=u.sentiment,
             handoff=routing.handoff,
             handoff_reason=routing.handoff_reason,
@@ -83,7 +87,7 @@ class DraftingPipeline:
             handoff=routing.handoff,
             handoff_reason=routing.handoff_reason,
             confidence=round(routing.confidence, 4),
-            intents=[u.topic] if u.topic else [],
+            intents=[topic] if topic else [],
             language=u.language,
             sentiment=u.sentiment,
             citations=composed.citations,
@@ -183,6 +187,33 @@ class DraftingPipeline:
     def _cited_texts(composed: ComposedReply, chunks: Sequence[IndexedChunk]) -> list[str]:
         by_id = {c.id: c.text for c in chunks}
         return [by_id[c.chunk_id] for c in composed.citations if c.chunk_id in by_id]
+
+
+# Topics that already fit each explicit policy question (first: the one to use instead).
+_TOPIC_FAMILIES: dict[str, tuple[str, ...]] = {
+    "cancel_order": ("cancel_order", "check_cancellation_fee"),
+    "exchange_item": ("change_order",),
+    "return_item": ("check_refund_policy", "get_refund", "track_refund"),
+    "get_refund": ("get_refund", "track_refund", "check_refund_policy"),
+}
+_POLICY_QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("cancel_order", re.compile(r"\bcancel(l?ing|l?ed|lation)?\b", re.I)),
+    ("exchange_item", re.compile(r"\b(exchange|swap)\b", re.I)),
+    ("return_item", re.compile(r"\b(return(ing|ed)?|send (it|this|them) back)\b", re.I)),
+    ("get_refund", re.compile(r"\b(refund|money back)\b", re.I)),
+)
+
+
+def policy_question(text: str) -> str | None:
+    """The policy decision the buyer explicitly asks about, whatever the topic classifier says.
+
+    "Can I still return the kettle?" needs a return verdict even when the message is
+    classified as a change of order; eligibility is always decided by the policy engine.
+    """
+    for topic, pattern in _POLICY_QUESTIONS:
+        if pattern.search(text):
+            return topic
+    return None
 
 
 def _order_facts_text(order: OrderFacts | None) -> str:
