@@ -128,3 +128,37 @@ def list_users(
     for email, role, active in rows:
         suffix = "" if active else "\t(deactivated)"
         typer.echo(f"{email}\t{role}{suffix}")
+
+
+DEMO_EMAIL = "lead@demo.draftdesk"
+
+
+@users_app.command("demo-login")
+def demo_login() -> None:
+    """Create the demo admin with a random password and an API token (first ``make run``).
+
+    The credentials are printed and written to DATA_DIR/demo-login.txt (readable by you only).
+    Running it again does nothing if the demo user exists.
+
+    Example: draftdesk users demo-login
+    """
+    import secrets
+
+    settings = Settings()
+    factory = _session_factory()
+    try:
+        created = accounts.create_user(factory, email=DEMO_EMAIL, role="admin")
+    except AccountError:
+        typer.echo(f"demo user {DEMO_EMAIL} exists already; see {settings.data_dir}/demo-login.txt")
+        return
+    password = secrets.token_urlsafe(12)
+    accounts.set_password(factory, email=DEMO_EMAIL, password=password)
+    text = (
+        f"Console and knowledge-base editor: http://{settings.host}:{settings.port}/console\n"
+        f"  e-mail:   {DEMO_EMAIL}\n  password: {password}\n"
+        f"API token (Authorization: Bearer ...): {created.token}\n"
+    )
+    path = settings.data_dir / "demo-login.txt"
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
+    typer.echo(text)
