@@ -27,22 +27,26 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_ARTICLES = REPO_ROOT / "knowledge_base" / "demo" / "articles"
 SECRET = "kb-editor-test-secret-0123456789abcdef"
 
-ENGRAVING_BODY = (
-    "We engrave names and initials on knives and chopping boards. Engraving is free and "
-    "adds 2 working days to delivery.\n\n## How to order engraving\nWrite the text you "
-    "want engraved in the gift message box when you order, up to 20 characters.\n"
+# An article about something the demo KB does not cover: collecting an order in person.
+# (Before it exists, the demo KB answers this question with the order-status article.)
+NEW_TOPIC_BODY = (
+    "You can collect your order in person from our Leeds warehouse, free of charge. Choose "
+    "Click and collect at checkout and bring your order number; collection is Monday to "
+    "Friday, 9am to 5pm.\n\n## Before you come\nWait for the e-mail that says your order "
+    "is ready. We keep it for 14 days.\n"
 )
-ENGRAVING: dict[str, Any] = {
-    "title": "Engraving and personalisation",
-    "body": ENGRAVING_BODY,
+NEW_TOPIC: dict[str, Any] = {
+    "title": "Collecting your order in person",
+    "body": NEW_TOPIC_BODY,
+    "intents": ["delivery_options"],
     "questions": [
-        "Can you engrave my name on a knife?",
-        "Do you offer personalisation?",
-        "Can I get initials engraved on a chopping board?",
+        "Can I collect my order in person from your warehouse?",
+        "Do you offer click and collect?",
+        "Can I pick up my order instead of having it delivered?",
     ],
-    "tags": ["engraving"],
+    "tags": ["collection"],
 }
-ENGRAVING_QUESTION = "Can you engrave my name on the chef's knife I'm buying?"
+NEW_TOPIC_QUESTION = "Can I collect my order in person from your warehouse?"
 
 
 @dataclass(frozen=True)

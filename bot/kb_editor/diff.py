@@ -49,8 +49,14 @@ class SideBySideDiff:
 
 
 def _merge(segments: list[Segment]) -> tuple[Segment, ...]:
+    """Join neighbours with the same flag; a lone space between two changes joins them."""
+    marked = list(segments)
+    for i in range(1, len(marked) - 1):
+        if (not marked[i].changed and marked[i].text.isspace()
+                and marked[i - 1].changed and marked[i + 1].changed):
+            marked[i] = Segment(marked[i].text, True)
     merged: list[Segment] = []
-    for segment in segments:
+    for segment in marked:
         if merged and merged[-1].changed == segment.changed:
             merged[-1] = Segment(merged[-1].text + segment.text, segment.changed)
         else:

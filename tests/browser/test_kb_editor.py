@@ -25,8 +25,8 @@ from bot.web.app import create_app
 from ingest.embedder import Embedder
 from knowledge_base import repository as kb
 from tests.kb_editor_support import (
-    ENGRAVING_BODY,
-    ENGRAVING_QUESTION,
+    NEW_TOPIC_BODY,
+    NEW_TOPIC_QUESTION,
     DemoTemplate,
     demo_services,
     demo_template,
@@ -123,55 +123,59 @@ def test_gap_to_article_publish_edit_rollback_each_reach_the_next_draft(
     server: LiveServer, page: Page
 ) -> None:
     base = server.url
-    before = _ask(server, ENGRAVING_QUESTION)
-    assert before.handoff and not before.citations  # the demo KB knows nothing about it
+    # The demo KB has nothing on collecting in person, so the draft answers with the wrong
+    # article; the agent rejects it, and the question shows up as a knowledge gap.
+    before = _ask(server, NEW_TOPIC_QUESTION)
+    assert "collect" not in " ".join(_cited(before))
+    _services(server).workflow.reject(draft_id=before.id, actor="agent@example.com",
+                                      reason="we have no article about collection")
 
     _sign_in(page, base, "lead@example.com")
     page.click("text=Knowledge gaps")
-    gap = page.locator(".kb-gap").filter(has_text="engrave")
-    expect(gap).to_contain_text("hand-off: low_confidence")
+    gap = page.locator(".kb-gap").filter(has_text="collect my order")
+    expect(gap).to_contain_text("rejected × 1")
     gap.locator("text=Write an article for this").click()
-    expect(page.locator("#kb-title")).to_have_value(re.compile("engrave", re.IGNORECASE))
-    expect(page.locator("input.kb-question").first).to_have_value(ENGRAVING_QUESTION)
+    expect(page.locator("#kb-title")).to_have_value(re.compile("collect", re.IGNORECASE))
+    expect(page.locator("input.kb-question").first).to_have_value(NEW_TOPIC_QUESTION)
 
-    page.fill("#kb-title", "Engraving and personalisation")
-    page.fill("#kb-tags", "engraving, gifts")
-    page.fill("#kb-body", ENGRAVING_BODY.replace("Engraving is free", "Engraving is **free**"))
+    page.fill("#kb-title", "Collecting your order in person")
+    page.fill("#kb-topics", "delivery_options")
+    page.fill("#kb-tags", "collection")
+    page.fill("#kb-body", NEW_TOPIC_BODY.replace("free of charge", "**free of charge**"))
     # The live preview is rendered (and sanitised) by the server as the lead types.
-    expect(page.locator("#kb-preview strong")).to_have_text("free")
-    expect(page.locator("#kb-preview h2")).to_have_text("How to order engraving")
+    expect(page.locator("#kb-preview strong")).to_have_text("free of charge")
+    expect(page.locator("#kb-preview h2")).to_have_text("Before you come")
     page.click("#kb-add-question")
-    page.locator("input.kb-question").nth(1).fill("Do you offer personalisation?")
+    page.locator("input.kb-question").nth(1).fill("Do you offer click and collect?")
     _shot(page, "kb-editor-new.png")
     page.click("#kb-save-publish")
     expect(page.locator(".alert-ok")).to_contain_text("Published")
     expect(page.locator("#kb-article-status")).to_have_text("Published")
     article_id = page.url.split("/kb/articles/")[1].split("?")[0]
 
-    first = _ask(server, ENGRAVING_QUESTION)
+    first = _ask(server, NEW_TOPIC_QUESTION)
     assert _cited(first) == {article_id: 1}
-    assert "Engraving is free" in first.text
+    assert "free of charge" in first.text
 
-    page.fill("#kb-body", ENGRAVING_BODY.replace("Engraving is free", "Engraving costs £5"))
-    expect(page.locator("#kb-preview")).to_contain_text("Engraving costs £5")
+    page.fill("#kb-body", NEW_TOPIC_BODY.replace("free of charge", "for a £2 handling fee"))
+    expect(page.locator("#kb-preview")).to_contain_text("for a £2 handling fee")
     page.click("#kb-save-publish")
     expect(page.locator(".alert-ok")).to_contain_text("Published")
-    second = _ask(server, ENGRAVING_QUESTION)
+    second = _ask(server, NEW_TOPIC_QUESTION)
     assert _cited(second) == {article_id: 2}
-    assert "Engraving costs £5" in second.text and "free" not in second.text
+    assert "for a £2 handling fee" in second.text and "free of charge" not in second.text
 
     page.click("text=Revision history")
-    changed = page.locator(".kb-diff tr.row-replace").filter(has_text="Engraving")
-    expect(changed.locator("td.left del")).to_contain_text(["free"])
-    expect(changed.locator("td.right ins")).to_contain_text(["costs"])
-    expect(changed.locator("td.right")).to_contain_text("Engraving costs £5")
+    changed = page.locator(".kb-diff tr.row-replace").filter(has_text="Leeds warehouse")
+    expect(changed.locator("td.left del")).to_contain_text(["free of charge"])
+    expect(changed.locator("td.right ins")).to_contain_text(["£2 handling fee"])
     _shot(page, "kb-history-diff.png")
     page.click("button[data-rollback='1']")
     expect(page.locator(".alert-ok")).to_contain_text("Rolled back")
-    expect(page.locator("#kb-body")).to_have_value(re.compile("Engraving is \\*\\*free\\*\\*"))
-    third = _ask(server, ENGRAVING_QUESTION)
+    expect(page.locator("#kb-body")).to_have_value(re.compile("\\*\\*free of charge\\*\\*"))
+    third = _ask(server, NEW_TOPIC_QUESTION)
     assert _cited(third) == {article_id: 3}
-    assert "Engraving is free" in third.text
+    assert "free of charge" in third.text
 
     page.goto(f"{base}/kb/articles/{article_id}/history")
     expect(page.locator("#kb-revisions tbody tr")).to_have_count(3)
@@ -184,7 +188,7 @@ def test_gap_to_article_publish_edit_rollback_each_reach_the_next_draft(
     page.click("#kb-confirm-delete")
     expect(page.locator(".alert-ok")).to_contain_text("Article deleted")
     expect(page.locator(f"tr[data-article-id='{article_id}']")).to_have_count(0)
-    assert article_id not in _cited(_ask(server, ENGRAVING_QUESTION))
+    assert article_id not in _cited(_ask(server, NEW_TOPIC_QUESTION))
 
 
 def test_agent_reads_articles_but_cannot_edit(server: LiveServer, page: Page) -> None:

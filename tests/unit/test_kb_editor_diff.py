@@ -45,3 +45,10 @@ def test_change_ratio_and_unified_diff() -> None:
     assert 0.0 < change_ratio("we refund in 5 days", "we refund in 10 days") < 0.5
     text = unified("a\nb\n", "a\nc\n", old_label="r1", new_label="r2")
     assert "--- r1" in text and "+++ r2" in text and "-b" in text and "+c" in text
+
+
+def test_adjacent_changed_words_form_one_run() -> None:
+    diff = side_by_side("Collection is free of charge today", "Collection is for a £2 fee today")
+    [row] = diff.rows
+    assert [s.text for s in row.left if s.changed] == ["free of charge"]
+    assert [s.text for s in row.right if s.changed] == ["for a £2 fee"]

@@ -9,6 +9,7 @@ token gets 403 on every write; a stale edit gets 409 and overwrites nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,15 +18,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from bot.accounts.service import create_user
+from bot.accounts.service import create_user, set_password
 from bot.services import Services
 from bot.web.app import create_app
 from ingest.embedder import Embedder
 from knowledge_base.models import AuditLog
 from tests.kb_editor_support import (
-    ENGRAVING,
-    ENGRAVING_BODY,
-    ENGRAVING_QUESTION,
+    NEW_TOPIC,
+    NEW_TOPIC_BODY,
+    NEW_TOPIC_QUESTION,
     DemoTemplate,
     demo_services,
     demo_template,
@@ -95,7 +96,7 @@ def _cited(draft: dict[str, Any]) -> dict[str, int]:
 def test_publish_edit_rollback_each_reach_the_next_draft(
     client: TestClient, lead: dict[str, str], agent: dict[str, str]
 ) -> None:
-    created = client.post("/api/v1/articles", json=ENGRAVING, headers=lead)
+    created = client.post("/api/v1/articles", json=NEW_TOPIC, headers=lead)
     assert created.status_code == 201
     article = created.json()
     assert (article["revision"], article["status"], article["updated_by"]) == (
@@ -105,36 +106,38 @@ def test_publish_edit_rollback_each_reach_the_next_draft(
                             "questions", "tags", "locale", "updated_by", "updated_at"}
     article_id = article["id"]
 
-    # A draft article is not used for drafting.
-    assert article_id not in _cited(_ask(client, agent, ENGRAVING_QUESTION))
+    # A draft article is not used for drafting (the demo KB answers with another article).
+    assert article_id not in _cited(_ask(client, agent, NEW_TOPIC_QUESTION))
 
     published = client.post(f"/api/v1/articles/{article_id}/publish", headers=lead)
     assert published.status_code == 200 and published.json()["status"] == "published"
-    first = _ask(client, agent, ENGRAVING_QUESTION)
+    first = _ask(client, agent, NEW_TOPIC_QUESTION)
     assert _cited(first) == {article_id: 1}
-    assert "Engraving is free" in first["text"]
+    assert "free of charge" in first["text"]
+    detail = client.get(f"/api/v1/drafts/{first['id']}", headers=agent).json()
+    assert detail["kb_revisions"] == {article_id: 1}  # each draft records what it used
 
     edited = client.put(
         f"/api/v1/articles/{article_id}", headers=lead,
-        json={**ENGRAVING, "revision": 1, "body": ENGRAVING_BODY.replace(
-            "Engraving is free", "Engraving costs £5 per item")},
+        json={**NEW_TOPIC, "revision": 1, "body": NEW_TOPIC_BODY.replace(
+            "free of charge", "for a £2 handling fee")},
     )
     assert edited.status_code == 200 and edited.json()["revision"] == 2
     # Publishing is a separate step: until then drafts keep using revision 1.
-    assert _cited(_ask(client, agent, ENGRAVING_QUESTION)) == {article_id: 1}
+    assert _cited(_ask(client, agent, NEW_TOPIC_QUESTION)) == {article_id: 1}
     client.post(f"/api/v1/articles/{article_id}/publish", headers=lead)
-    second = _ask(client, agent, ENGRAVING_QUESTION)
+    second = _ask(client, agent, NEW_TOPIC_QUESTION)
     assert _cited(second) == {article_id: 2}
-    assert "Engraving costs £5 per item" in second["text"]
-    assert "Engraving is free" not in second["text"]
+    assert "for a £2 handling fee" in second["text"]
+    assert "free of charge" not in second["text"]
 
     rolled = client.post(f"/api/v1/articles/{article_id}/rollback", json={"revision": 1},
                          headers=lead)
     assert rolled.status_code == 200
     assert (rolled.json()["revision"], rolled.json()["status"]) == (3, "published")
-    third = _ask(client, agent, ENGRAVING_QUESTION)
+    third = _ask(client, agent, NEW_TOPIC_QUESTION)
     assert _cited(third) == {article_id: 3}
-    assert "Engraving is free" in third["text"]
+    assert "free of charge" in third["text"]
 
     revisions = client.get(f"/api/v1/articles/{article_id}/revisions", headers=agent).json()
     steps = [(r["revision"], r["note"], r["updated_by"]) for r in revisions["revisions"]]
@@ -148,18 +151,18 @@ def test_publish_edit_rollback_each_reach_the_next_draft(
 
     unpublished = client.post(f"/api/v1/articles/{article_id}/unpublish", headers=lead)
     assert unpublished.json()["status"] == "unpublished"
-    assert article_id not in _cited(_ask(client, agent, ENGRAVING_QUESTION))
+    assert article_id not in _cited(_ask(client, agent, NEW_TOPIC_QUESTION))
 
 
 def test_stale_edit_is_a_conflict_and_overwrites_nothing(
     client: TestClient, lead: dict[str, str]
 ) -> None:
-    article_id = client.post("/api/v1/articles", json=ENGRAVING, headers=lead).json()["id"]
+    article_id = client.post("/api/v1/articles", json=NEW_TOPIC, headers=lead).json()["id"]
     first = client.put(f"/api/v1/articles/{article_id}", headers=lead,
-                       json={**ENGRAVING, "revision": 1, "body": "Edit by the first lead."})
+                       json={**NEW_TOPIC, "revision": 1, "body": "Edit by the first lead."})
     assert first.status_code == 200
     stale = client.put(f"/api/v1/articles/{article_id}", headers=lead,
-                       json={**ENGRAVING, "revision": 1, "body": "Edit by the second lead."})
+                       json={**NEW_TOPIC, "revision": 1, "body": "Edit by the second lead."})
     assert stale.status_code == 409
     assert stale.json()["error"]["code"] == "revision_conflict"
     assert "revision 2" in stale.json()["error"]["message"]
@@ -172,10 +175,10 @@ def test_stale_edit_is_a_conflict_and_overwrites_nothing(
 def test_agents_read_but_get_403_on_every_write(
     client: TestClient, lead: dict[str, str], agent: dict[str, str]
 ) -> None:
-    article_id = client.post("/api/v1/articles", json=ENGRAVING, headers=lead).json()["id"]
+    article_id = client.post("/api/v1/articles", json=NEW_TOPIC, headers=lead).json()["id"]
     writes = [
-        ("post", "/api/v1/articles", ENGRAVING),
-        ("put", f"/api/v1/articles/{article_id}", {**ENGRAVING, "revision": 1}),
+        ("post", "/api/v1/articles", NEW_TOPIC),
+        ("put", f"/api/v1/articles/{article_id}", {**NEW_TOPIC, "revision": 1}),
         ("post", f"/api/v1/articles/{article_id}/publish", None),
         ("post", f"/api/v1/articles/{article_id}/unpublish", None),
         ("post", f"/api/v1/articles/{article_id}/rollback", {"revision": 1}),
@@ -209,7 +212,7 @@ def test_missing_or_bad_token_is_401_and_bad_input_is_specific(
     not_json = client.post("/api/v1/articles", content=b"{oops", headers={
         **lead, "Content-Type": "application/json"})
     assert (not_json.status_code, not_json.json()["error"]["code"]) == (400, "invalid_json")
-    article_id = client.post("/api/v1/articles", json=ENGRAVING, headers=lead).json()["id"]
+    article_id = client.post("/api/v1/articles", json=NEW_TOPIC, headers=lead).json()["id"]
     no_rev = client.post(f"/api/v1/articles/{article_id}/rollback", json={"revision": 9},
                          headers=lead)
     assert (no_rev.status_code, no_rev.json()["error"]["code"]) == (404, "revision_not_found")
@@ -220,14 +223,14 @@ def test_missing_or_bad_token_is_401_and_bad_input_is_specific(
 def test_delete_removes_the_article_from_drafting_and_is_audited(
     client: TestClient, services: Services, lead: dict[str, str], agent: dict[str, str]
 ) -> None:
-    article_id = client.post("/api/v1/articles", json=ENGRAVING, headers=lead).json()["id"]
+    article_id = client.post("/api/v1/articles", json=NEW_TOPIC, headers=lead).json()["id"]
     client.post(f"/api/v1/articles/{article_id}/publish", headers=lead)
     assert any(c.article_id == article_id for c in services.index.all_chunks())
     deleted = client.delete(f"/api/v1/articles/{article_id}", headers=lead)
     assert deleted.status_code == 204
     assert client.get(f"/api/v1/articles/{article_id}", headers=lead).status_code == 404
     assert not any(c.article_id == article_id for c in services.index.all_chunks())
-    assert article_id not in _cited(_ask(client, agent, ENGRAVING_QUESTION))
+    assert article_id not in _cited(_ask(client, agent, NEW_TOPIC_QUESTION))
     with services.session_factory() as session:
         trail = session.execute(
             select(AuditLog.action, AuditLog.actor).where(AuditLog.entity_id == article_id)
@@ -238,3 +241,46 @@ def test_delete_removes_the_article_from_drafting_and_is_audited(
         ("article.publish", "lead@example.com"),
         ("article.delete", "lead@example.com"),
     ]
+
+
+def test_an_agents_substantial_edit_becomes_a_suggestion_a_lead_accepts(
+    client: TestClient, services: Services, lead: dict[str, str], agent: dict[str, str]
+) -> None:
+    question = "How long does standard delivery take?"
+    draft = _ask(client, agent, question)
+    assert _cited(draft) == {"delivery-times": 1}
+    quoted = ("After that, standard delivery takes 3–5 business days, expedited takes 2 "
+              "business days, and one-day delivery takes 1 business day where it is offered.")
+    assert quoted in draft["text"], draft["text"]
+    corrected = ("Since March, standard delivery takes 2–4 business days and expedited "
+                 "delivery takes 1–2 business days; we no longer offer one-day delivery.")
+    sent = client.post(f"/api/v1/drafts/{draft['id']}/approve", headers=agent,
+                       json={"text": draft["text"].replace(quoted, corrected),
+                             # The figures are not in the KB yet, so the grounding check
+                             # blocks until the agent says why: exactly what the KB should learn.
+                             "override_reason": "delivery times changed in March"})
+    assert sent.status_code == 200, sent.text
+
+    set_password(services.session_factory, email="lead@example.com", password="lead password 1")
+    login_page = client.get("/login?next=/kb/suggestions")
+    login_csrf = re.search(r'name="csrf_token" value="([^"]+)"', login_page.text)
+    assert login_csrf is not None
+    client.post("/login", data={"email": "lead@example.com", "password": "lead password 1",
+                                "csrf_token": login_csrf.group(1), "next": "/kb/suggestions"})
+    page = client.get("/kb/suggestions")
+    assert page.status_code == 200
+    [suggestion_id] = re.findall(r'id="suggestion-(\d+)"', page.text)
+    assert "we no longer offer one-day delivery" in page.text
+    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text)
+    assert csrf is not None
+    accepted = client.post(f"/kb/suggestions/{suggestion_id}/accept",
+                           data={"csrf_token": csrf.group(1), "publish": "yes"})
+    assert accepted.status_code == 200  # the test client follows the redirect
+    article = client.get("/api/v1/articles/delivery-times", headers=lead).json()
+    assert (article["revision"], article["published_revision"]) == (2, 2)
+    assert corrected in article["body"]
+    assert "After that, standard delivery takes 3–5" not in article["body"]
+
+    again = _ask(client, agent, question)
+    assert _cited(again) == {"delivery-times": 2}
+    assert corrected in again["text"]
