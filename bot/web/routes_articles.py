@@ -18,6 +18,7 @@ from bot.kb_editor.errors import KbEditorError
 from bot.web.deps import CurrentAgent, CurrentLead, ServicesDep
 from bot.web.errors import error_response
 from bot.web.templating import templates
+from knowledge_base.errors import ArticleNotFound
 from knowledge_base.schemas import ArticleCreate, ArticlePublic, ArticleUpdate, RevisionPublic
 
 router = APIRouter(prefix="/api/v1/articles", tags=["knowledge base"])
@@ -56,6 +57,14 @@ def install_kb_editor_errors(app: FastAPI) -> None:
 
     @app.exception_handler(KbEditorError)
     async def _kb_editor_error(_: Request, exc: KbEditorError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(ArticleNotFound)
+    async def _article_not_found(request: Request, exc: ArticleNotFound) -> Response:
+        # The KB pages answer with a page; the API (and everything else) with JSON.
+        if request.url.path.startswith("/kb/"):
+            return templates.TemplateResponse(request, "kb/not_found.html", {},
+                                              status_code=404)
         return error_response(exc.status, exc.code, exc.message)
 
     @app.exception_handler(LeadRequired)

@@ -14,6 +14,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -48,6 +49,12 @@ DONE = {
     "dismissed": "Suggestion dismissed.",
 }
 STATUS_LABELS = {"draft": "Draft", "published": "Published", "unpublished": "Unpublished"}
+SUGGESTION_ERRORS = {
+    "suggestion_closed": "That suggestion was already accepted or dismissed.",
+    "suggestion_stale": "That suggestion no longer fits the article: the sentences it changes "
+                        "are gone. Dismiss it.",
+    "suggestion_not_found": "That suggestion does not exist any more.",
+}
 
 
 def kb_lead(user: ConsoleUser) -> AuthenticatedUser:
@@ -329,8 +336,12 @@ def gaps(
 @router.get("/suggestions", response_class=HTMLResponse)
 def suggestions(request: Request, user: ConsoleUser, services: ServicesDep) -> Response:
     """Proposed article changes from approved replies that agents edited substantially."""
-    with transaction(services.session_factory) as session:
-        review.collect_suggestions(session, now=utcnow())
+    try:
+        with transaction(services.session_factory) as session:
+            review.collect_suggestions(session, now=utcnow())
+    except IntegrityError:
+        pass  # another request collected the same drafts at the same moment: nothing lost
+    with services.session_factory() as session:
         views = []
         for suggestion in kb_repo.list_suggestions(session, status="open"):
             try:
@@ -338,7 +349,7 @@ def suggestions(request: Request, user: ConsoleUser, services: ServicesDep) -> R
             except ArticleNotFound:
                 continue  # its article was deleted; the row goes with it on cascade
     return _page(request, "kb/suggestions.html", {
-        "views": views, "error": request.query_params.get("error"),
+        "views": views, "error": SUGGESTION_ERRORS.get(request.query_params.get("error", "")),
     }, user=user)
 
 
@@ -353,7 +364,7 @@ def accept_suggestion(
             review.accept_suggestion(session, suggestion_id=suggestion_id, actor=user.actor,
                                      publish=publish == "yes")
     except KbEditorError as exc:
-        return RedirectResponse(f"/kb/suggestions?error={quote(exc.message)}", status_code=303)
+        return RedirectResponse(f"/kb/suggestions?error={quote(exc.code)}", status_code=303)
     if publish == "yes":
         services.resync_index()
     done = "accepted_published" if publish == "yes" else "accepted"
@@ -366,5 +377,5 @@ def dismiss_suggestion(suggestion_id: int, user: KbLead, services: ServicesDep) 
         with transaction(services.session_factory) as session:
             review.dismiss_suggestion(session, suggestion_id=suggestion_id, actor=user.actor)
     except KbEditorError as exc:
-        return RedirectResponse(f"/kb/suggestions?error={quote(exc.message)}", status_code=303)
+        return RedirectResponse(f"/kb/suggestions?error={quote(exc.code)}", status_code=303)
     return RedirectResponse("/kb/suggestions?done=dismissed", status_code=303)

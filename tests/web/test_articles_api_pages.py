@@ -147,7 +147,10 @@ def test_lead_creates_edits_publishes_rolls_back_and_deletes(
     assert confirm.status_code == 200 and "cannot be undone" in confirm.text
     deleted = lead.post(f"/kb/articles/{article_id}/delete", data={"csrf_token": csrf})
     assert deleted.status_code == 303 and deleted.headers["location"] == "/kb?done=deleted"
-    assert lead.get(f"/kb/articles/{article_id}").status_code == 404
+    gone = lead.get(f"/kb/articles/{article_id}")
+    assert gone.status_code == 404 and "No such article" in gone.text
+    api_gone = lead.get(f"/api/v1/articles/{article_id}", headers={"X-CSRF-Token": csrf})
+    assert api_gone.json()["error"]["code"] == "article_not_found"
     assert workflow_services.index.all_chunks() == []
 
 
@@ -365,7 +368,9 @@ def test_suggestions_are_shown_as_a_diff_and_accepted_or_dismissed(
     assert "3-year warranty from delivery" in article.body
     assert any("3-year" in c.text for c in workflow_services.index.all_chunks())
     stale = lead.post(f"/kb/suggestions/{ids[0]}/accept", data={"csrf_token": csrf})
-    assert stale.status_code == 303 and "error=" in stale.headers["location"]
+    assert stale.status_code == 303
+    assert stale.headers["location"] == "/kb/suggestions?error=suggestion_stale"
+    assert "no longer fits the article" in lead.get(stale.headers["location"]).text
     dismissed = lead.post(f"/kb/suggestions/{ids[0]}/dismiss", data={"csrf_token": csrf})
     assert dismissed.status_code == 303
     assert 'id="suggestion-' not in lead.get("/kb/suggestions").text
