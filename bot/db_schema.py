@@ -5,10 +5,10 @@ Add a module here when a package gains tables (and write its migration).
 
 from __future__ import annotations
 
-import bot.accounts.models  # noqa: F401
-import bot.conversations.models  # noqa: F401
-import bot.kb_editor.models  # noqa: F401
-import bot.orders.models  # noqa: F401
+import bot.accounts.models
+import bot.conversations.models
+import bot.kb_editor.models
+import bot.orders.models
 import bot.slack.models  # noqa: F401
 import knowledge_base.models  # noqa: F401
 from knowledge_base.db import Base

@@ -82,7 +82,9 @@ class Settings(BaseSettings):
     slack_review_channel: str | None = None
     slack_approvers: Annotated[list[str], NoDecode] = Field(default_factory=list)
     slack_api_url: str = "https://slack.com/api/"
-    slack_reminder_hours: Annotated[list[float], NoDecode] = Field(default_factory=lambda: [12.0, 20.0])
+    slack_reminder_hours: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [12.0, 20.0]
+    )
 
     @field_validator(
         "widget_origins",
