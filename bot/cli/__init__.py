@@ -34,7 +34,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 KNOWN_ERRORS: tuple[type[Exception], ...] = (KnowledgeBaseError, IngestError, SlackDeskError)
 
 
