@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from bot.settings import PACKAGE_ROOT
+from bot.settings import DEMO_KB_DIR, PACKAGE_ROOT
 from bot.understanding.topics import DEFAULT_MODEL_PATH
 from evals.errors import EvalError
+from evals.report import ReportInputs
 
 DEFAULT_DATASETS_DIR = PACKAGE_ROOT.parent / "shared" / "datasets"
 
@@ -31,9 +38,45 @@ DatasetsOption = Annotated[
 ]
 
 
+QueriesOption = Annotated[
+    Path,
+    typer.Option("--queries", help="A JSONL query file (see EVAL.md).", dir_okay=False),
+]
+KbOption = Annotated[
+    Path,
+    typer.Option("--kb", help="Knowledge-base folder to ingest (default: the demo KB).",
+                 file_okay=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+console = Console(stderr=True)
+
+
 def _fail(error: EvalError) -> typer.Exit:
-    typer.secho(f"error: {error.message}", fg=typer.colors.RED, err=True)
+    console.print(f"[red]error:[/red] {error.message}", highlight=False)
     return typer.Exit(code=1)
+
+
+@contextmanager
+def _progress(label: str, *, quiet: bool) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (only on a terminal and not with ``--json``)."""
+    with Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), console=console,
+        disable=quiet or not sys.stderr.isatty(),
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _offline() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 @app.command("convert")
@@ -112,3 +155,248 @@ def train_topics(
         for text in report.probe_failures:
             typer.echo(f"  missed: {text}")
     typer.echo(f"wrote {out} ({out.stat().st_size:,} bytes)")
+    if out.resolve() == DEFAULT_MODEL_PATH.resolve():
+        typer.echo("the file has no confidence calibration yet: run `draftdesk eval calibrate`")
+
+
+@app.command("retrieval")
+def retrieval(
+    queries: QueriesOption,
+    kb: KbOption = DEMO_KB_DIR,
+    as_json: JsonOption = False,
+    baselines: Annotated[
+        bool, typer.Option("--baselines/--no-baselines", help="Also score BM25 and LangChain.")
+    ] = True,
+    outcomes: Annotated[
+        Path | None,
+        typer.Option("--outcomes", help="Also write one JSON line per query here.",
+                     dir_okay=False),
+    ] = None,
+) -> None:
+    """Hit@1/3, MRR, hand-off recall and latency of drafting's own routing on a query file.
+
+    Example: draftdesk eval retrieval --queries var/evals/bitext_dev.jsonl --json
+    """
+    _offline()
+    from evals.harness import eval_environment
+    from evals.queries import read_queries
+    from evals.runs import evaluate_retrieval
+
+    try:
+        rows = read_queries(queries)
+        with eval_environment(kb) as environment, _progress("routing", quiet=as_json) as bar:
+            run = evaluate_retrieval(environment, rows, baselines=baselines, progress=bar)
+    except EvalError as error:
+        raise _fail(error) from None
+    if outcomes is not None:
+        _write_outcomes(outcomes, [o.as_json() for o in run.outcomes])
+    if as_json:
+        typer.echo(json.dumps(run.summary))
+    else:
+        typer.echo(format_retrieval(run.summary))
+
+
+def _write_outcomes(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def format_retrieval(summary: dict[str, Any]) -> str:
+    """The retrieval summary as a side-by-side table (draftdesk and each baseline)."""
+    columns: list[tuple[str, dict[str, Any]]] = [("draftdesk", summary)]
+    for name, result in summary.get("baselines", {}).items():
+        columns.append((name, result))
+        if "at_oracle_threshold" in result:
+            columns.append((f"{name}@cut", result["at_oracle_threshold"]))
+    rows: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
+        ("answer Hit@1", lambda r: r["answer"]["hit_at_1"]),
+        ("answer Hit@3", lambda r: r["answer"]["hit_at_3"]),
+        ("answer MRR", lambda r: r["answer"]["mrr"]),
+        ("false hand-off", lambda r: r["answer"]["false_handoff_rate"]),
+        ("hand-off recall", lambda r: r["handoff"]["recall"]),
+        ("latency p50 ms", lambda r: r.get("latency_ms", {}).get("p50")),
+        ("latency p95 ms", lambda r: r.get("latency_ms", {}).get("p95")),
+    ]
+    width = max(16, *(len(name) + 2 for name, _ in columns))
+    lines = [
+        f"{summary['n']} queries: {summary['answer']['n']} answer, "
+        f"{summary['handoff']['n']} hand-off; threshold {summary.get('threshold')}",
+        f"{'':<18}" + "".join(f"{name:>{width}}" for name, _ in columns),
+    ]
+    for label, value_of in rows:
+        cells = []
+        for _, result in columns:
+            value = value_of(result)
+            cells.append(f"{'–' if value is None else f'{value:.3f}':>{width}}")
+        lines.append(f"{label:<18}" + "".join(cells))
+    if summary.get("baselines"):
+        lines.append("@cut: the baseline's best single score cut for 95% hand-off recall, "
+                     "chosen on this very file.")
+    if summary.get("confusions"):
+        lines.append("most confused: " + "; ".join(
+            f"{c['expected']} → {c['got']} ×{c['count']}" for c in summary["confusions"][:5]
+        ))
+    return "\n".join(lines)
+
+
+@app.command("drafts")
+def drafts(
+    queries: QueriesOption,
+    kb: KbOption = DEMO_KB_DIR,
+    as_json: JsonOption = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Only the first N queries.", min=1)
+    ] = None,
+) -> None:
+    """Full drafting (offline composer) and reply checks on a query file.
+
+    Example: draftdesk eval drafts --queries var/evals/bitext_llm.jsonl --limit 500 --json
+    """
+    _offline()
+    from evals.harness import eval_environment
+    from evals.queries import read_queries
+    from evals.runs import evaluate_drafts
+
+    try:
+        rows = read_queries(queries)[:limit]
+        with eval_environment(kb) as environment, _progress("drafting", quiet=as_json) as bar:
+            summary, _ = evaluate_drafts(environment, rows, progress=bar)
+    except EvalError as error:
+        raise _fail(error) from None
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    typer.echo(format_drafts(summary))
+
+
+def format_drafts(summary: dict[str, Any]) -> str:
+    """The drafts summary as lines a person can scan."""
+    lines = [
+        f"{summary['n']} drafts ({summary['answer_drafts']} answers, "
+        f"{summary['handoff_drafts']} hand-offs)",
+        f"answer drafts citing >= 1 valid article: {summary['cited_share']:.3f}",
+        f"hand-off decided as expected:           {summary['handoff_correct']:.3f}",
+        f"ready to send (no blocking failure):     {summary['ready_to_send']:.3f}",
+        f"latency p50 / p95 ms: {summary['latency_ms']['p50']} / {summary['latency_ms']['p95']}",
+        "checks (pass rate):",
+    ]
+    for check_id, entry in summary["checks"].items():
+        lines.append(f"  {check_id:<28} {entry['severity']:<6} {entry['pass_rate']:.3f}")
+        for example in entry["failed_examples"][:1]:
+            lines.append(f"      e.g. {example[:90]}")
+    return "\n".join(lines)
+
+
+@app.command("calibrate")
+def calibrate(
+    datasets: DatasetsOption = DEFAULT_DATASETS_DIR,
+    kb: KbOption = DEMO_KB_DIR,
+) -> None:
+    """Fit the retrieval confidence and its one hand-off threshold on the dev pool.
+
+    Routes Bitext dev + CLINC150 val + oos_val over the KB with the shipped topic model and
+    stores the result in that model file (bot/understanding/topic_model.npz), which drafting
+    loads. Run it after train-topics. Example: draftdesk eval calibrate
+    """
+    model = DEFAULT_MODEL_PATH
+    _offline()
+    from bot.understanding.topics import TopicClassifier, TopicModelError
+    from evals.calibration import fit_calibration, operating_point
+    from evals.datasets import dev_queries
+    from evals.harness import eval_environment, route_queries
+
+    try:
+        rows = dev_queries(datasets)
+        classifier = TopicClassifier.load(model)
+        with eval_environment(kb) as environment, _progress("routing", quiet=False) as bar:
+            routed = route_queries(environment.pipeline, rows, progress=bar)
+            before = operating_point(
+                routed, [o.confidence for o in routed], environment.pipeline.router.threshold
+            )
+    except TopicModelError as error:
+        raise _fail(EvalError(error.message)) from None
+    except EvalError as error:
+        raise _fail(error) from None
+    fitted = fit_calibration(routed)
+    classifier.calibration_values = fitted.values
+    classifier.save(model)
+    typer.echo(f"{len(rows)} dev queries")
+    for label, point in (("before", before), ("after", fitted.chosen)):
+        typer.echo(
+            f"{label:<7} threshold {point.threshold:.2f}: Hit@1 {point.hit_at_1:.4f}, "
+            f"false hand-off {point.false_handoff_rate:.4f}, "
+            f"hand-off recall {point.handoff_recall:.4f}"
+        )
+    weights = ", ".join(f"{k}={v:.3f}" for k, v in fitted.values.items())
+    typer.echo(f"calibration: {weights}")
+    typer.echo(f"wrote {model}")
+
+
+@app.command("report")
+def report(
+    out: Annotated[Path, typer.Option("--out", help="Folder for index.html and the plots.",
+                                      file_okay=False)],
+    from_dir: Annotated[
+        Path | None,
+        typer.Option("--from", help="Redraw from results saved by an earlier report run.",
+                     file_okay=False),
+    ] = None,
+    datasets: DatasetsOption = DEFAULT_DATASETS_DIR,
+    kb: KbOption = DEMO_KB_DIR,
+    drafts_limit: Annotated[
+        int | None,
+        typer.Option("--drafts-limit", min=0,
+                     help="Draft only the first N Bitext LLM rows (default: all; 0: none)."),
+    ] = None,
+) -> None:
+    """Run the evals on the tuning dev pool and write index.html with PNG plots.
+
+    Retrieval runs on Bitext dev + CLINC150 val + oos_val (with the baselines); drafting on
+    the Bitext LLM file. Results are saved in OUT too (retrieval.json, outcomes.jsonl,
+    drafts.json) so `--from OUT` can redraw without re-running.
+    Example: draftdesk eval report --out report/
+    """
+    _offline()
+    from evals.report import load_inputs, save_inputs, write_report
+
+    try:
+        if from_dir is not None:
+            inputs = load_inputs(from_dir)
+        else:
+            inputs = _run_for_report(datasets, kb, drafts_limit)
+            save_inputs(out, inputs)
+    except EvalError as error:
+        raise _fail(error) from None
+    index = write_report(out, inputs)
+    summary = inputs.retrieval
+    typer.echo(format_retrieval(summary))
+    if inputs.drafts is not None:
+        typer.echo(format_drafts(inputs.drafts))
+    typer.echo(f"wrote {index}")
+
+
+def _run_for_report(datasets: Path, kb: Path, drafts_limit: int | None) -> ReportInputs:
+    from evals.datasets import dev_queries, tuning_query_sets
+    from evals.harness import eval_environment
+    from evals.report import run_meta
+    from evals.runs import evaluate_drafts, evaluate_retrieval
+
+    retrieval_rows = dev_queries(datasets)
+    draft_rows = tuning_query_sets(datasets)["bitext_llm.jsonl"].queries[:drafts_limit]
+    with eval_environment(kb) as environment:
+        with _progress("routing", quiet=False) as bar:
+            run = evaluate_retrieval(environment, retrieval_rows, progress=bar)
+        drafts_summary = None
+        if draft_rows:
+            with _progress("drafting", quiet=False) as bar:
+                drafts_summary, _ = evaluate_drafts(environment, draft_rows, progress=bar)
+    meta = run_meta(
+        PACKAGE_ROOT, kb=str(kb),
+        retrieval_queries="Bitext intent-detection dev + CLINC150 val + oos_val "
+        f"({len(retrieval_rows)} after de-duplication)",
+        drafts_queries=f"Bitext LLM file, {len(draft_rows)} rows",
+    )
+    return ReportInputs(retrieval=run.summary, outcomes=run.outcomes, drafts=drafts_summary,
+                        meta=meta)

@@ -230,8 +230,16 @@ class ConvertedFile:
     dropped: int
 
 
-def convert_all(datasets_dir: Path, out_dir: Path) -> list[ConvertedFile]:
-    """Write every tuning query file into ``out_dir``; returns what was written.
+@dataclass(frozen=True)
+class QuerySet:
+    """One query file's rows and how many raw rows it came from."""
+
+    queries: list[EvalQuery]
+    raw_rows: int
+
+
+def tuning_query_sets(datasets_dir: Path) -> dict[str, QuerySet]:
+    """Every tuning query file's content, keyed by file name.
 
     Exact duplicates (after ``normalise_text``) are dropped within each file, and dev/val
     rows whose text also appears in the matching training split are dropped too, because
@@ -257,20 +265,34 @@ def convert_all(datasets_dir: Path, out_dir: Path) -> list[ConvertedFile]:
     handoff_dev = deduplicate(
         [q for q in [*bitext_dev, *clinc_val, *clinc_oos_val] if q.expect == "handoff"]
     )
-    llm = deduplicate(llm_raw)
-    plan = [
-        ("bitext_train.jsonl", bitext_train, len(bitext_train_raw)),
-        ("bitext_dev.jsonl", bitext_dev, len(bitext_dev_raw)),
-        ("clinc_val.jsonl", clinc_val, len(clinc_val_raw)),
-        ("clinc_oos_val.jsonl", clinc_oos_val, len(clinc_oos_val_raw)),
-        ("bitext_llm.jsonl", llm, len(llm_raw)),
-        ("handoff_dev.jsonl", handoff_dev, len(handoff_dev)),
+    return {
+        "bitext_train.jsonl": QuerySet(bitext_train, len(bitext_train_raw)),
+        "bitext_dev.jsonl": QuerySet(bitext_dev, len(bitext_dev_raw)),
+        "clinc_val.jsonl": QuerySet(clinc_val, len(clinc_val_raw)),
+        "clinc_oos_val.jsonl": QuerySet(clinc_oos_val, len(clinc_oos_val_raw)),
+        "bitext_llm.jsonl": QuerySet(deduplicate(llm_raw), len(llm_raw)),
+        "handoff_dev.jsonl": QuerySet(handoff_dev, len(handoff_dev)),
+    }
+
+
+def dev_queries(datasets_dir: Path) -> list[EvalQuery]:
+    """The dev pool used to choose thresholds: Bitext ``dev`` + CLINC ``val`` + ``oos_val``."""
+    sets = tuning_query_sets(datasets_dir)
+    return [
+        *sets["bitext_dev.jsonl"].queries,
+        *sets["clinc_val.jsonl"].queries,
+        *sets["clinc_oos_val.jsonl"].queries,
     ]
+
+
+def convert_all(datasets_dir: Path, out_dir: Path) -> list[ConvertedFile]:
+    """Write every tuning query file into ``out_dir`` (see ``tuning_query_sets``)."""
     written: list[ConvertedFile] = []
-    for name, queries, before in plan:
+    for name, query_set in tuning_query_sets(datasets_dir).items():
+        queries = query_set.queries
         write_queries(out_dir / name, queries)
         answer = sum(q.expect == "answer" for q in queries)
         written.append(ConvertedFile(name=name, rows=len(queries), answer=answer,
                                      handoff=len(queries) - answer,
-                                     dropped=before - len(queries)))
+                                     dropped=query_set.raw_rows - len(queries)))
     return written
