@@ -45,6 +45,12 @@ class Calibration:
     topic: float = 3.0  # classifier probability of a topic the top article declares
     out_of_scope: float = -4.0  # classifier probability of "not the seller's business"
     threshold: float = 0.5
+    # The seller's KB defines its scope, not the classifier's 27 topics: a strong match to a
+    # published article (its text or example questions) is confident on its own. On the
+    # tuning pool, 0.29% of CLINC150 val/oos_val messages reach a cosine of 0.6 against the
+    # demo KB, against 29% of answerable Bitext dev messages.
+    match_midpoint: float = 0.6
+    match_slope: float = 25.0
 
 
 @dataclass
@@ -170,6 +176,7 @@ class HybridRetriever:
         )
 
     def confidence(self, features: dict[str, float]) -> float:
+        """max(classifier-informed model, strength of the best KB match)."""
         c = self.calibration
         z = (
             c.bias
@@ -177,7 +184,8 @@ class HybridRetriever:
             + c.topic * features["topic"]
             + c.out_of_scope * features["out_of_scope"]
         )
-        return 1.0 / (1.0 + math.exp(-z))
+        match = c.match_slope * (features["dense"] - c.match_midpoint)
+        return max(_sigmoid(z), _sigmoid(match))
 
     def _rank(
         self, text: str, vector: Vectors, topic_probs: dict[str, float]
@@ -232,6 +240,10 @@ class HybridRetriever:
             article.topic_prior = _topic_prior(article.intents, topic_probs)
             article.score = article.fused + self._topic_weight * article.topic_prior
         return sorted(by_article.values(), key=lambda a: (-a.score, a.article_id))
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
 
 def _topic_prior(intents: Sequence[str], topic_probs: dict[str, float]) -> float:

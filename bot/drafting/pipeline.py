@@ -26,6 +26,10 @@ from ingest.index import IndexedChunk, SearchIndex
 
 log = logging.getLogger(__name__)
 
+# Where one question ends and another may start ("…kettle? Also, can I pay…").
+_QUESTION_BREAK = re.compile(r"[?\n]+|\balso\b|\band another thing\b", re.I)
+MAX_QUESTIONS_ANSWERED = 3
+
 OrderLookup = Callable[[str], OrderFacts | None]
 PolicyDecider = Callable[[str | None, OrderFacts | None, str], list[PolicyVerdict]]
 
@@ -138,14 +142,14 @@ class DraftingPipeline:
         return None, order_ids[0]
 
     def _answer_chunks(self, routing: Routing, text: str) -> list[IndexedChunk]:
-        """The lead paragraph of the best article, its best-matching section, and the lead of
-        a second article when the message asks a second, different question."""
-        articles = routing.retrieval.articles
-        primary = articles[0]
-        chunks = self._chunks_of(primary)
-        second = self._second_question_article(routing, text)
-        if second is not None:
-            lead = self.retriever.lead_chunk(second.article_id)
+        """What to quote: for one question, the best article's opening and best-matching
+        section; for several questions, the opening of each question's own best article."""
+        per_question = self._articles_per_question(text)
+        if len(per_question) < 2:
+            return self._chunks_of(routing.retrieval.articles[0])
+        chunks: list[IndexedChunk] = []
+        for article in per_question[:MAX_QUESTIONS_ANSWERED]:
+            lead = self.retriever.lead_chunk(article.article_id)
             if lead is not None:
                 chunks.append(lead)
         return chunks
@@ -158,20 +162,17 @@ class DraftingPipeline:
             chunks.append(matched)
         return chunks
 
-    def _second_question_article(self, routing: Routing, text: str) -> RetrievedArticle | None:
-        segments = [s.strip() for s in re.split(r"[?\n]+|\balso\b", text) if len(s.split()) >= 3]
+    def _articles_per_question(self, text: str) -> list[RetrievedArticle]:
+        """The distinct, confidently matched best article of each question in the message."""
+        segments = [s.strip() for s in _QUESTION_BREAK.split(text) if len(s.split()) >= 3]
         if len(segments) < 2:
-            return None
-        primary = routing.retrieval.articles[0].article_id
+            return []
+        found: dict[str, RetrievedArticle] = {}
         for segment in segments:
             result = self.retriever.retrieve(segment, k=1)
-            if (
-                result.articles
-                and result.articles[0].article_id != primary
-                and result.confidence >= self.router.threshold
-            ):
-                return result.articles[0]
-        return None
+            if result.articles and result.confidence >= self.router.threshold:
+                found.setdefault(result.articles[0].article_id, result.articles[0])
+        return list(found.values())
 
     def _compose(self, data: ComposeInput, text: str) -> tuple[ComposedReply, str]:
         if self.llm is not None and not data.handoff:

@@ -70,3 +70,20 @@ def test_prompt_injection_in_buyer_text_does_not_leak_or_change_the_reply(
     )
     assert "system prompt" not in reply.text.lower()
     assert "Ignore all previous" not in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "article"),
+    [
+        ("how do I descale my kettle", "kettle-descaling"),
+        ("My kettle stopped working after a year, is it covered by the warranty?", "warranty"),
+        ("how do I return a damaged kettle?", "damaged-or-defective-items"),
+    ],
+)
+def test_seller_topics_beyond_the_classifier_are_answered_from_the_kb(
+    demo_services: Any, text: str, article: str
+) -> None:
+    """The KB defines the seller's scope: a strong article match is answered, not handed off."""
+    reply = draft(demo_services, text)
+    assert not reply.handoff, reply.debug
+    assert article in {c.article_id for c in reply.citations}
