@@ -280,10 +280,14 @@ def format_drafts(summary: dict[str, Any]) -> str:
         f"hand-off decided as expected:           {summary['handoff_correct']:.3f}",
         f"ready to send (no blocking failure):     {summary['ready_to_send']:.3f}",
         f"latency p50 / p95 ms: {summary['latency_ms']['p50']} / {summary['latency_ms']['p95']}",
-        "checks (pass rate):",
+        "checks (pass rate on all drafts / on answer drafts):",
     ]
     for check_id, entry in summary["checks"].items():
-        lines.append(f"  {check_id:<28} {entry['severity']:<6} {entry['pass_rate']:.3f}")
+        on_answers = entry.get("answer_pass_rate")
+        lines.append(
+            f"  {check_id:<32} {entry['severity']:<6} {entry['pass_rate']:.3f} / "
+            + ("–" if on_answers is None else f"{on_answers:.3f}")
+        )
         for example in entry["failed_examples"][:1]:
             lines.append(f"      e.g. {example[:90]}")
     return "\n".join(lines)

@@ -122,8 +122,13 @@ def _barh(path: Path, labels: Sequence[str], values: Sequence[float], *, title: 
     axes.set_xlabel(xlabel)
     if xlim is not None:
         axes.set_xlim(*xlim)
+    span = (xlim[1] - xlim[0]) if xlim else max([*values, 1e-9])
     for position, value, text in zip(positions, values, annotate or [], strict=False):
-        axes.text(value, position, text, va="center", fontsize=7)
+        # Inside the bar's end when it is long enough, else just after it.
+        inside = value > 0.3 * span
+        axes.text(value - 0.01 * span if inside else value + 0.01 * span, position, text,
+                  va="center", ha="right" if inside else "left", fontsize=7,
+                  color="white" if inside else "black")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
@@ -134,7 +139,7 @@ def plot_hit_per_topic(path: Path, per_intent: dict[str, dict[str, Any]]) -> Non
     items = sorted(per_intent.items(), key=lambda kv: (kv[1]["hit_at_1"], kv[0]))
     _barh(path, [t for t, _ in items], [v["hit_at_1"] for _, v in items],
           title="Hit@1 per topic (answer queries)", xlabel="Hit@1", xlim=(0.0, 1.0),
-          annotate=[f" n={v['n']}" for _, v in items])
+          annotate=[f"{v['hit_at_1']:.3f}  n={v['n']}" for _, v in items])
 
 
 def plot_confusions(path: Path, confusions: Sequence[dict[str, Any]]) -> None:
@@ -142,7 +147,8 @@ def plot_confusions(path: Path, confusions: Sequence[dict[str, Any]]) -> None:
     labels = [f"{c['expected']} → {c['got']}" for c in confusions] or ["(no misses)"]
     values = [float(c["count"]) for c in confusions] or [0.0]
     _barh(path, labels, values, title="Most confused topic pairs (misses)",
-          xlabel="queries", colors=["#b5553c"] * len(values))
+          xlabel="queries", colors=["#b5553c"] * len(values),
+          annotate=[str(int(v)) for v in values])
 
 
 def plot_confidence(path: Path, outcomes: Sequence[QueryOutcome], threshold: float) -> None:
@@ -172,17 +178,19 @@ def plot_hit_per_tag(path: Path, per_tag: dict[str, dict[str, Any]]) -> None:
     items = sorted(per_tag.items(), key=lambda kv: kv[1]["hit_at_1"])
     _barh(path, [f"{k} — {TAG_NAMES.get(k, '?')}" for k, _ in items],
           [v["hit_at_1"] for _, v in items], title="Hit@1 per Bitext language tag",
-          xlabel="Hit@1", xlim=(0.0, 1.0), annotate=[f" n={v['n']}" for _, v in items])
+          xlabel="Hit@1", xlim=(0.0, 1.0),
+          annotate=[f"{v['hit_at_1']:.3f}  n={v['n']}" for _, v in items])
 
 
 def plot_checks(path: Path, checks: dict[str, dict[str, Any]]) -> None:
     """Pass rate per reply check (red: blocking checks, grey: warnings)."""
     items = sorted(checks.items(), key=lambda kv: (kv[1]["pass_rate"], kv[0]))
     _barh(path, [k for k, _ in items], [v["pass_rate"] for _, v in items],
-          title="Reply check pass rates (offline composer drafts)", xlabel="pass rate",
+          title="Reply check pass rates, all drafts (red: blocking, grey: warning)",
+          xlabel="pass rate",
           xlim=(0.0, 1.0),
           colors=["#b5553c" if v["severity"] == "block" else "#8a8a8a" for _, v in items],
-          annotate=[f" {v['pass_rate']:.3f}" for _, v in items])
+          annotate=[f"{v['pass_rate']:.3f}" for _, v in items])
 
 
 # --- HTML -----------------------------------------------------------------------------------
@@ -237,8 +245,9 @@ def write_report(out_dir: Path, inputs: ReportInputs) -> Path:
                 ["ready to send (no blocking failure)", d["ready_to_send"]],
                 ["blocking failures (total)", d["blocking_failures"]],
             ])
-            + _table(["check", "severity", "pass rate", "failed e.g."], [
-                [k, v["severity"], v["pass_rate"], " | ".join(v["failed_examples"][:2])]
+            + _table(["check", "severity", "pass rate", "on answer drafts", "failed e.g."], [
+                [k, v["severity"], v["pass_rate"], v.get("answer_pass_rate"),
+                 " | ".join(v["failed_examples"][:2])]
                 for k, v in d["checks"].items()
             ])
         )

@@ -77,14 +77,23 @@ def drafts_summary(outcomes: Sequence[DraftOutcome], *, examples: int = 3) -> di
     for outcome in outcomes:
         for check in outcome.draft.checks:
             entry = per_check.setdefault(
-                check.id, {"severity": check.severity, "n": 0, "passed": 0}
+                check.id,
+                {"severity": check.severity, "n": 0, "passed": 0, "answer_n": 0,
+                 "answer_passed": 0},
             )
             entry["n"] += 1
             entry["passed"] += int(check.passed)
+            # Hand-off drafts skip most checks (reported as passed); answers are the real test.
+            if not outcome.draft.handoff:
+                entry["answer_n"] += 1
+                entry["answer_passed"] += int(check.passed)
             if not check.passed and len(failures[check.id]) < examples:
                 failures[check.id].append(outcome.query.text)
     for check_id, entry in per_check.items():
         entry["pass_rate"] = entry["passed"] / entry["n"] if entry["n"] else 0.0
+        entry["answer_pass_rate"] = (
+            entry["answer_passed"] / entry["answer_n"] if entry["answer_n"] else None
+        )
         entry["failed_examples"] = failures.get(check_id, [])
     answers = [o for o in outcomes if not o.draft.handoff]
     latencies = [o.latency_ms for o in outcomes]

@@ -197,6 +197,7 @@ def test_drafts_summary_by_hand() -> None:
     assert summary["ready_to_send"] == pytest.approx(2 / 3)
     assert summary["blocking_failures"] == 1
     assert summary["checks"]["no_email"]["pass_rate"] == pytest.approx(2 / 3)
+    assert summary["checks"]["no_email"]["answer_pass_rate"] == pytest.approx(1 / 2)
     assert summary["checks"]["no_email"]["failed_examples"] == ["refund?"]
     assert summary["latency_ms"] == {"p50": 20.0, "p95": 29.0}
 
