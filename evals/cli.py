@@ -309,7 +309,7 @@ def calibrate(
     from bot.understanding.topics import TopicClassifier, TopicModelError
     from evals.calibration import fit_calibration, operating_point
     from evals.datasets import dev_queries
-    from evals.harness import eval_environment, route_queries
+    from evals.harness import eval_environment, retriever_confidence, route_queries
 
     try:
         rows = dev_queries(datasets)
@@ -319,11 +319,13 @@ def calibrate(
             before = operating_point(
                 routed, [o.confidence for o in routed], environment.pipeline.router.threshold
             )
+            fitted = fit_calibration(
+                routed, confidence=retriever_confidence(environment.pipeline.retriever)
+            )
     except TopicModelError as error:
         raise _fail(EvalError(error.message)) from None
     except EvalError as error:
         raise _fail(error) from None
-    fitted = fit_calibration(routed)
     classifier.calibration_values = fitted.values
     classifier.save(model)
     typer.echo(f"{len(rows)} dev queries")

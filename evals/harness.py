@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.drafting.pipeline import DraftingPipeline
+from bot.retrieval import HybridRetriever
 from bot.services import Services, build_services
 from bot.settings import DEMO_KB_DIR, Settings
 from evals.errors import EvalError
@@ -115,3 +116,19 @@ def route_queries(
         if progress is not None:
             progress(number, len(queries))
     return outcomes
+
+
+def retriever_confidence(
+    retriever: HybridRetriever,
+) -> Callable[[Mapping[str, float], Mapping[str, float]], float]:
+    """The retriever's own ``confidence`` as if its calibration had ``values`` (for fitting)."""
+
+    def confidence(values: Mapping[str, float], features: Mapping[str, float]) -> float:
+        saved = retriever.calibration
+        retriever.calibration = replace(saved, **values)
+        try:
+            return retriever.confidence(dict(features))
+        finally:
+            retriever.calibration = saved
+
+    return confidence

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from evals.cli import app
-from evals.harness import eval_environment
+from evals.harness import eval_environment, retriever_confidence
 from evals.queries import EvalQuery, read_queries, write_queries
 from evals.report import ReportInputs, save_inputs
 from evals.runs import evaluate_drafts, evaluate_retrieval
@@ -86,6 +86,13 @@ def test_retrieval_and_drafts_end_to_end(
         assert environment.data_dir.is_dir()
         run = evaluate_retrieval(environment, QUERIES)
         drafts, outcomes = evaluate_drafts(environment, QUERIES[:3])
+        retriever = environment.pipeline.retriever
+        confidence = retriever_confidence(retriever)
+        features = run.outcomes[0].features
+        assert confidence({}, features) == pytest.approx(run.outcomes[0].confidence)
+        lowered = confidence({"bias": -50.0, "dense": 0.0}, {**features, "dense": 0.0})
+        assert lowered < 0.01
+        assert retriever.calibration.bias != -50.0  # the live calibration is left alone
     assert not environment.data_dir.exists()  # the temporary data dir is gone
 
     summary = run.summary

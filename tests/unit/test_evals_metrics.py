@@ -165,6 +165,11 @@ def test_fit_calibration_separates_easy_cases() -> None:
     assert fitted.chosen.hit_at_1 == 1.0
     assert fitted.chosen.handoff_recall == 1.0
 
+    # The threshold is judged with the router's own confidence function, whatever it is.
+    never_sure = fit_calibration(outcomes, confidence=lambda values, features: 0.0)
+    assert never_sure.chosen.hit_at_1 == 0.0
+    assert never_sure.chosen.false_handoff_rate == 1.0
+
 
 def draft(*, handoff: bool, blocking: bool, citation: Citation | None) -> DraftReply:
     checks = [
