@@ -44,7 +44,7 @@ def sync_index(
     published: Sequence[PublishedRevision],
     index: SearchIndex,
     embedder: Embedder,
-    batch_size: int = 64,
+    batch_size: int = 128,
     progress: ProgressCallback | None = None,
 ) -> SyncReport:
     """Upsert new or changed chunks, delete chunks no longer published."""
@@ -53,7 +53,11 @@ def sync_index(
         for chunk in chunks_for(revision):
             wanted[chunk.id] = chunk
     stored = index.content_hashes()
-    to_embed = [c for cid, c in wanted.items() if stored.get(cid) != c.content_hash]
+    # Sorted by length so each batch pads to similar lengths (what model.encode does itself).
+    to_embed = sorted(
+        (c for cid, c in wanted.items() if stored.get(cid) != c.content_hash),
+        key=lambda c: len(c.text),
+    )
     to_delete = sorted(set(stored) - set(wanted))
     if progress:
         progress(0, len(to_embed))
