@@ -62,33 +62,51 @@ def bench_ingest() -> None:
     texts = [c.text for c in chunks]
     model = embedder.model
     model.encode(texts[:8])  # type: ignore[attr-defined]  # warm-up
-    start = time.perf_counter()
-    model.encode(texts, batch_size=64, normalize_embeddings=True)  # type: ignore[attr-defined]
-    raw_seconds = time.perf_counter() - start
 
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp))
-        engine = make_engine(settings.resolved_database_url)
-        upgrade_to_head(engine)
-        factory = make_session_factory(engine)
-        index = ChromaIndex.persistent(Path(tmp) / "chroma")
+    def raw() -> float:
         start = time.perf_counter()
-        report = ingest_paths([DEMO_KB], session_factory=factory, index=index, embedder=embedder)
-        ingest_seconds = time.perf_counter() - start
-        start = time.perf_counter()
-        rerun = ingest_paths([DEMO_KB], session_factory=factory, index=index, embedder=embedder)
-        rerun_seconds = time.perf_counter() - start
-        engine.dispose()
+        model.encode(texts, batch_size=64, normalize_embeddings=True)  # type: ignore[attr-defined]
+        return time.perf_counter() - start
+
+    def full_ingest() -> tuple[float, float, object, object]:
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = Settings(data_dir=Path(tmp))
+            engine = make_engine(settings.resolved_database_url)
+            upgrade_to_head(engine)
+            factory = make_session_factory(engine)
+            index = ChromaIndex.persistent(Path(tmp) / "chroma")
+            start = time.perf_counter()
+            report = ingest_paths(
+                [DEMO_KB], session_factory=factory, index=index, embedder=embedder
+            )
+            seconds = time.perf_counter() - start
+            start = time.perf_counter()
+            rerun = ingest_paths([DEMO_KB], session_factory=factory, index=index,
+                                 embedder=embedder)
+            rerun_seconds = time.perf_counter() - start
+            engine.dispose()
+        return seconds, rerun_seconds, report, rerun
+
+    # Alternate the two, three rounds each, and keep each one's best run: a shared 2-core
+    # machine is noisy, and the best run is the one least disturbed by other work.
+    raw_runs: list[float] = []
+    ingest_runs: list[tuple[float, float, object, object]] = []
+    for _ in range(3):
+        raw_runs.append(raw())
+        ingest_runs.append(full_ingest())
+    raw_seconds = min(raw_runs)
+    ingest_seconds, rerun_seconds, report, rerun = min(ingest_runs, key=lambda r: r[0])
 
     raw_rate = len(texts) / raw_seconds
-    ingest_rate = report.embedded / ingest_seconds
-    print(f"chunks: {len(texts)} (ingest embedded {report.embedded})")
+    ingest_rate = report.embedded / ingest_seconds  # type: ignore[attr-defined]
+    print(f"chunks: {len(texts)} (ingest embedded {report.embedded}); best of 3 runs each")  # type: ignore[attr-defined]
     print(f"raw model.encode:      {raw_rate:8.1f} chunks/s")
     print(
         f"draftdesk ingest:      {ingest_rate:8.1f} chunks/s  "
         f"(ratio to raw {ingest_rate / raw_rate:.2f}; target >= 0.85)"
     )
-    print(f"re-run (nothing new):  {rerun_seconds * 1000:8.1f} ms, embedded {rerun.embedded}")
+    print(f"re-run (nothing new):  {rerun_seconds * 1000:8.1f} ms, "
+          f"embedded {rerun.embedded}")  # type: ignore[attr-defined]
 
 
 def bench_ask(rounds: int = 10) -> None:

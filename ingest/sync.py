@@ -7,6 +7,7 @@ old chunks are pruned; content hashes let a re-run on unchanged input embed noth
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
 from ingest.chunking import chunk_article
@@ -61,10 +62,18 @@ def sync_index(
     to_delete = sorted(set(stored) - set(wanted))
     if progress:
         progress(0, len(to_embed))
-    for start in range(0, len(to_embed), batch_size):
-        batch = to_embed[start : start + batch_size]
-        index.upsert(batch, embedder.embed([c.text for c in batch]))
-        if progress:
-            progress(min(start + batch_size, len(to_embed)), len(to_embed))
+    # Writing batch N to the index overlaps with embedding batch N+1 (both release the GIL).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-writer") as writer:
+        pending: Future[None] | None = None
+        for start in range(0, len(to_embed), batch_size):
+            batch = to_embed[start : start + batch_size]
+            vectors = embedder.embed([c.text for c in batch])
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(index.upsert, batch, vectors)
+            if progress:
+                progress(min(start + batch_size, len(to_embed)), len(to_embed))
+        if pending is not None:
+            pending.result()
     index.delete(to_delete)
     return SyncReport(chunks=len(wanted), embedded=len(to_embed), deleted=len(to_delete))
