@@ -10,6 +10,7 @@ events run only after commit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -38,7 +39,7 @@ from bot.conversations.inbox import (
     queue_for_drafting,
     status_of,
 )
-from bot.conversations.models import Draft
+from bot.conversations.models import Conversation, Draft
 from bot.conversations.notifications import notify_draft_decided
 from bot.conversations.schemas import DecisionOutcome, MessagePublic, ReplyOutcome
 from bot.conversations.states import (
@@ -261,17 +262,10 @@ def request_redraft(ctx: WorkflowContext, *, conversation_id: str, actor: str) -
     """Queue the unanswered messages for drafting again (e.g. after the LLM came back)."""
     now = ctx.clock()
     with ctx.transaction() as session:
-        conversation = repo.lock_conversation(session, conversation_id=conversation_id)
-        unanswered = repo.buyer_messages(
-            session, conversation_id=conversation_id, statuses=UNANSWERED
+        conversation, superseded = _settle_unanswered(
+            session, conversation_id=conversation_id, now=now, actor=actor,
+            status=MessageStatus.AWAITING_DRAFT,
         )
-        if not unanswered:
-            raise NothingToAnswer("every message of this conversation has been answered")
-        superseded = repo.supersede_open_drafts(
-            session, conversation_id=conversation_id, now=now, actor=actor
-        )
-        repo.set_message_status(session, message_ids=ids_of(unanswered),
-                                status=MessageStatus.AWAITING_DRAFT, only_from=UNANSWERED)
         queue_for_drafting(conversation, now=now)
         repo.add_review_event(session, conversation_id=conversation_id, actor=actor,
                               action="redraft", now=now)
@@ -290,17 +284,10 @@ def close_without_reply(
     cleaned = clean_optional_note(note)
     now = ctx.clock()
     with ctx.transaction() as session:
-        conversation = repo.lock_conversation(session, conversation_id=conversation_id)
-        unanswered = repo.buyer_messages(
-            session, conversation_id=conversation_id, statuses=UNANSWERED
+        conversation, superseded = _settle_unanswered(
+            session, conversation_id=conversation_id, now=now, actor=actor,
+            status=MessageStatus.NO_RESPONSE_NEEDED,
         )
-        if not unanswered:
-            raise NothingToAnswer("every message of this conversation has been answered")
-        superseded = repo.supersede_open_drafts(
-            session, conversation_id=conversation_id, now=now, actor=actor
-        )
-        repo.set_message_status(session, message_ids=ids_of(unanswered),
-                                status=MessageStatus.NO_RESPONSE_NEEDED, only_from=UNANSWERED)
         conversation.needs_draft = False
         conversation.queued_at = None
         repo.refresh_state(session, conversation=conversation, now=now)
@@ -316,6 +303,23 @@ def close_without_reply(
                         status=DraftStatus.SUPERSEDED)
     ctx.publish(topic=AGENTS_TOPIC, type="conversation_updated",
                 data={"conversation_id": conversation_id})
+
+
+def _settle_unanswered(
+    session: Session, *, conversation_id: str, now: datetime, actor: str, status: MessageStatus
+) -> tuple[Conversation, list[int]]:
+    """Lock the conversation, move its unanswered buyer messages to ``status`` and supersede
+    its open drafts; returns the conversation and the superseded draft ids."""
+    conversation = repo.lock_conversation(session, conversation_id=conversation_id)
+    unanswered = repo.buyer_messages(session, conversation_id=conversation_id, statuses=UNANSWERED)
+    if not unanswered:
+        raise NothingToAnswer("every message of this conversation has been answered")
+    superseded = repo.supersede_open_drafts(
+        session, conversation_id=conversation_id, now=now, actor=actor
+    )
+    repo.set_message_status(session, message_ids=ids_of(unanswered), status=status,
+                            only_from=UNANSWERED)
+    return conversation, superseded
 
 
 def _normalise(text: str) -> str:
