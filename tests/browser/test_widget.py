@@ -702,6 +702,13 @@ def test_offline_message_is_kept_and_sent_when_the_browser_is_back_online(
     expect(buyer.page.locator("draftdesk-chat").get_by_text("Not sent yet")).to_be_visible()
     buyer.page.context.set_offline(False)
     expect(buyer.bubbles("system")).to_contain_text([ACK])
+    # The acknowledgement can arrive over the event stream a moment before the POST's own
+    # response clears the outbox entry: wait for the entry to go, then check it stays gone.
+    buyer.page.wait_for_function(
+        "() => Object.keys(localStorage).filter(k => k.startsWith('draftdesk:'))"
+        ".every(k => (JSON.parse(localStorage.getItem(k)).outbox || []).length === 0)",
+        timeout=10_000,
+    )
     assert buyer.state()["outbox"] == []
 
 
