@@ -5,26 +5,45 @@ Lower layers never read the environment: they receive these values as plain argu
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEMO_KB_DIR = PACKAGE_ROOT / "knowledge_base" / "demo"
+DEFAULT_DATA_DIR = Path("./var")
 _PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "xxx", "placeholder", "todo"}
+
+
+def env_file_location(environ: Mapping[str, str] = os.environ) -> Path:
+    """Where the optional ``.env`` is read from: ``DRAFTDESK_ENV_FILE`` if set, else ``.env``
+    in the data dir (``DRAFTDESK_DATA_DIR``, default ``./var``) — never the working directory,
+    so running a command from another checkout cannot pick up someone else's secrets."""
+    explicit = environ.get("DRAFTDESK_ENV_FILE")
+    if explicit:
+        return Path(explicit)
+    return Path(environ.get("DRAFTDESK_DATA_DIR") or DEFAULT_DATA_DIR) / ".env"
 
 
 class Settings(BaseSettings):
     """Every knob of draftdesk; defaults give the embedded, offline, key-less product."""
 
     model_config = SettingsConfigDict(
-        env_prefix="DRAFTDESK_", env_file=".env", extra="ignore", populate_by_name=True
+        env_prefix="DRAFTDESK_", extra="ignore", populate_by_name=True
     )
 
     environment: Literal["development", "test", "production"] = "development"
-    data_dir: Path = Path("./var")
+    data_dir: Path = DEFAULT_DATA_DIR
     database_url: str | None = None
     chroma_url: str | None = None
     chroma_collection: str = "draftdesk_chunks"
@@ -58,7 +77,6 @@ class Settings(BaseSettings):
     console_session_hours: float = 12.0
     # Test-only ("module:function" returning build_services keywords); ignored unless
     # environment == "test". Lets subprocess tests run a fast fake drafter.
-    test_services_hook: str | None = None
 
     # Widget
     # NoDecode: the env value is comma-separated (see _comma_separated), not JSON.
@@ -85,6 +103,21 @@ class Settings(BaseSettings):
     slack_reminder_hours: Annotated[list[float], NoDecode] = Field(
         default_factory=lambda: [12.0, 20.0]
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The usual order (arguments, environment, .env, secrets), with the .env found by
+        :func:`env_file_location` when the settings are read (an explicit ``_env_file`` wins)."""
+        explicit = getattr(dotenv_settings, "env_file", None)
+        dotenv = DotEnvSettingsSource(settings_cls, env_file=explicit or env_file_location())
+        return init_settings, env_settings, dotenv, file_secret_settings
 
     @field_validator(
         "widget_origins",

@@ -8,17 +8,14 @@ exponential backoff (attempts are counted in the row, so they survive restarts);
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import socket
 import threading
 import uuid
-from typing import Any
 
 from bot.conversations.service import Workflow
 from bot.drafting.interface import Drafter
-from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -96,20 +93,3 @@ class DraftingWorker:
             self._thread.join(timeout=timeout)
             self._thread = None
 
-
-def test_service_overrides(settings: Settings) -> dict[str, Any]:
-    """Keyword overrides for ``build_services`` from a test-only hook, else nothing.
-
-    ``DRAFTDESK_TEST_SERVICES_HOOK=module:function`` is honoured only when
-    ``DRAFTDESK_ENVIRONMENT=test``: subprocess tests (``draftdesk serve``/``worker``) use it
-    to run with a fast fake drafter instead of loading models.
-    """
-    hook = getattr(settings, "test_services_hook", None)
-    if not hook or settings.environment != "test":
-        return {}
-    module_name, _, attribute = str(hook).partition(":")
-    factory = getattr(importlib.import_module(module_name), attribute)
-    overrides = factory()
-    if not isinstance(overrides, dict):
-        raise TypeError("the test services hook must return a dict of build_services keywords")
-    return overrides

@@ -7,12 +7,12 @@ import json
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from evals.errors import DatasetInvalid, DatasetMissing
 from evals.metrics import QueryOutcome
+from knowledge_base.clock import utcnow
 
 TAG_NAMES = {
     "B": "basic", "L": "lexical variation", "M": "morphological", "I": "interrogative",
@@ -91,7 +91,7 @@ def current_commit(repo_dir: Path) -> str:
 def run_meta(repo_dir: Path, **extra: Any) -> dict[str, Any]:
     return {
         "commit": current_commit(repo_dir),
-        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "generated_at": utcnow().strftime("%Y-%m-%d %H:%M UTC"),
         **extra,
     }
 

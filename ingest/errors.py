@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+from knowledge_base.error_base import DraftdeskError
 
-class IngestError(Exception):
+
+class IngestError(DraftdeskError):
     """Base error of ingestion; ``code`` is stable and safe to show to users."""
 
     code = "ingest_error"
     status = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class UnsupportedFileType(IngestError):

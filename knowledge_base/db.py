@@ -14,10 +14,8 @@ from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-
-def utcnow() -> datetime:
-    """The current time as an aware UTC datetime (the only clock the models use)."""
-    return datetime.now(UTC)
+# Re-exported: tests (and older callers) import the real clock from here.
+from knowledge_base.clock import utcnow as utcnow
 
 
 class UtcDateTime(TypeDecorator[datetime]):

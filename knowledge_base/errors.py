@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+from knowledge_base.error_base import DraftdeskError
 
-class KnowledgeBaseError(Exception):
+
+class KnowledgeBaseError(DraftdeskError):
     """Base error of the knowledge base; ``code`` is stable and safe to show to clients."""
 
     code = "knowledge_base_error"
     status = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class ArticleNotFound(KnowledgeBaseError):

@@ -8,10 +8,12 @@ import yaml
 from pydantic import ValidationError
 
 from knowledge_base.errors import FrontMatterError
-from knowledge_base.schemas import ArticleContent
+from knowledge_base.schemas import ArticleContent, ArticleFields
 
 _FENCE = "---"
 _LIST_FIELDS = ("intents", "questions", "tags")
+# Every content field but the body lives in the front matter.
+_META_FIELDS = set(ArticleFields.model_fields) - {"body"}
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
@@ -36,9 +38,8 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
 def parse_article(text: str, *, fallback_title: str) -> tuple[ArticleContent, dict[str, Any]]:
     """Parse an article file into validated content plus any extra metadata (e.g. ``id``)."""
     meta, body = split_front_matter(text)
-    known = {"title", "intents", "questions", "tags", "locale"}
-    extra = {k: v for k, v in meta.items() if k not in known}
-    fields: dict[str, Any] = {k: meta[k] for k in known if k in meta}
+    extra = {k: v for k, v in meta.items() if k not in _META_FIELDS}
+    fields: dict[str, Any] = {k: meta[k] for k in _META_FIELDS if k in meta}
     for name in _LIST_FIELDS:
         value = fields.get(name)
         if value is None:
@@ -69,10 +70,6 @@ def render_article(content: ArticleContent, *, article_id: str | None = None) ->
     meta: dict[str, Any] = {}
     if article_id:
         meta["id"] = article_id
-    meta["title"] = content.title
-    meta["intents"] = list(content.intents)
-    meta["questions"] = list(content.questions)
-    meta["tags"] = list(content.tags)
-    meta["locale"] = content.locale
+    meta.update(content.model_dump(include=_META_FIELDS))
     header = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True).strip()
     return f"{_FENCE}\n{header}\n{_FENCE}\n\n{content.body.strip()}\n"

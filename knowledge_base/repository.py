@@ -13,16 +13,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from knowledge_base.db import utcnow
+from knowledge_base.clock import utcnow
 from knowledge_base.errors import ArticleNotFound, RevisionConflict, RevisionNotFound
 from knowledge_base.models import Article, ArticleRevision, AuditLog
 from knowledge_base.schemas import (
     ArticleContent,
     ArticleCreate,
+    ArticleFields,
     ArticlePublic,
     ArticleUpdate,
     PublishedRevision,
-    RevisionPublic,
 )
 
 
@@ -70,12 +70,7 @@ def _add_revision(
     revision = ArticleRevision(
         article_id=article.id,
         number=number,
-        title=content.title,
-        body=content.body,
-        intents=list(content.intents),
-        questions=list(content.questions),
-        tags=list(content.tags),
-        locale=content.locale,
+        **content.model_dump(include=set(ArticleFields.model_fields)),
         content_hash=content.content_hash(),
         note=note,
         created_at=utcnow(),
@@ -269,14 +264,7 @@ def rollback_article(session: Session, *, article_id: str, revision: int, actor:
     """Copy an old revision's content into a new revision (history is never rewritten)."""
     article = get_article(session, article_id=article_id)
     old = get_revision(session, article_id=article_id, number=revision)
-    content = ArticleContent(
-        title=old.title,
-        body=old.body,
-        intents=old.intents,
-        questions=old.questions,
-        tags=old.tags,
-        locale=old.locale,
-    )
+    content = ArticleContent.model_validate(old)
     new = _add_revision(
         session, article, content, actor=actor, note=f"rollback to revision {revision}"
     )
@@ -333,52 +321,9 @@ def published_revisions(session: Session) -> list[PublishedRevision]:
         .where(ArticleRevision.number == Article.published_revision)
         .order_by(ArticleRevision.article_id)
     ).scalars()
-    return [
-        PublishedRevision(
-            article_id=r.article_id,
-            revision=r.number,
-            title=r.title,
-            body=r.body,
-            intents=list(r.intents),
-            questions=list(r.questions),
-            tags=list(r.tags),
-            locale=r.locale,
-            content_hash=r.content_hash,
-        )
-        for r in rows
-    ]
+    return [PublishedRevision.model_validate(row) for row in rows]
 
 
 def to_public(article: Article) -> ArticlePublic:
-    """The API view of an article's latest revision."""
-    latest = article.revisions[-1]
-    return ArticlePublic(
-        id=article.id,
-        revision=latest.number,
-        published_revision=article.published_revision,
-        status=article.status,  # type: ignore[arg-type]
-        title=latest.title,
-        body=latest.body,
-        intents=list(latest.intents),
-        questions=list(latest.questions),
-        tags=list(latest.tags),
-        locale=latest.locale,
-        updated_by=article.updated_by,
-        updated_at=article.updated_at,
-    )
-
-
-def revision_to_public(revision: ArticleRevision) -> RevisionPublic:
-    """The API view of one revision."""
-    return RevisionPublic(
-        revision=revision.number,
-        title=revision.title,
-        body=revision.body,
-        intents=list(revision.intents),
-        questions=list(revision.questions),
-        tags=list(revision.tags),
-        locale=revision.locale,
-        updated_by=revision.created_by,
-        updated_at=revision.created_at,
-        note=revision.note,
-    )
+    """The API view of an article: its newest revision, with the article's state."""
+    return ArticlePublic.model_validate(article.revisions[-1])

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, Field, field_validator
 
 MAX_QUESTIONS = 10
 MAX_BODY_CHARS = 200_000
@@ -22,10 +22,14 @@ def _clean_list(values: list[str]) -> list[str]:
     return seen
 
 
-class ArticleContent(BaseModel):
-    """The editable content of an article: title, Markdown body and front matter."""
+class ArticleFields(BaseModel):
+    """Title, Markdown body and front matter: the fields every article schema shares.
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    ``from_attributes`` lets a revision row be validated directly
+    (``RevisionPublic.model_validate(row)``) instead of being copied field by field.
+    """
+
+    model_config = ConfigDict(from_attributes=True, str_strip_whitespace=True)
 
     title: str = Field(min_length=1, max_length=300)
     body: str = Field(min_length=1, max_length=MAX_BODY_CHARS)
@@ -47,9 +51,15 @@ class ArticleContent(BaseModel):
             raise ValueError(f"at most {MAX_QUESTIONS} example questions, got {len(cleaned)}")
         return cleaned
 
+
+class ArticleContent(ArticleFields):
+    """The editable content of an article as it comes in (unknown fields are refused)."""
+
+    model_config = ConfigDict(extra="forbid")
+
     def content_hash(self) -> str:
         """A stable hash of everything that affects retrieval (decides re-embedding)."""
-        fields = self.model_dump(include=set(ArticleContent.model_fields))
+        fields = self.model_dump(include=set(ArticleFields.model_fields))
         payload = json.dumps(fields, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -66,47 +76,56 @@ class ArticleUpdate(ArticleContent):
     revision: int = Field(ge=1)
 
 
-class ArticlePublic(BaseModel):
-    """An article as the API and editor show it (the latest revision)."""
-
-    id: str
-    revision: int
-    published_revision: int | None
-    status: Literal["draft", "published", "unpublished"]
-    title: str
-    body: str
-    intents: list[str]
-    questions: list[str]
-    tags: list[str]
-    locale: str
-    updated_by: str
-    updated_at: datetime
+# A revision row calls it ``number``; the schemas (and the JSON) call it ``revision``.
+RevisionNumber = Annotated[int, Field(validation_alias=AliasChoices("revision", "number"))]
 
 
-class RevisionPublic(BaseModel):
-    """One revision in an article's history."""
+def _of_article(name: str) -> AliasChoices:
+    """Read ``name`` from the revision row's article when validating a row."""
+    return AliasChoices(name, AliasPath("article", name))
 
-    revision: int
-    title: str
-    body: str
-    intents: list[str]
-    questions: list[str]
-    tags: list[str]
-    locale: str
-    updated_by: str
-    updated_at: datetime
+
+class _Public(BaseModel):
+    # Every field of an outgoing article is always present, defaults or not.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
+class _ArticleState(_Public):
+    # A base of ArticlePublic only so that these fields lead its JSON, as they always have.
+    id: str = Field(validation_alias=AliasChoices("id", "article_id"))
+    revision: RevisionNumber
+    published_revision: int | None = Field(validation_alias=_of_article("published_revision"))
+    status: Literal["draft", "published", "unpublished"] = Field(
+        validation_alias=_of_article("status")
+    )
+
+
+class ArticlePublic(ArticleFields, _ArticleState):
+    """An article as the API and editor show it: its newest revision.
+
+    Validated from that revision row: ``ArticlePublic.model_validate(article.revisions[-1])``.
+    """
+
+    updated_by: str = Field(validation_alias=_of_article("updated_by"))
+    updated_at: datetime = Field(validation_alias=_of_article("updated_at"))
+
+
+class _RevisionKey(_Public):
+    # A base of RevisionPublic only so that ``revision`` leads its JSON.
+    revision: RevisionNumber
+
+
+class RevisionPublic(ArticleFields, _RevisionKey):
+    """One revision in an article's history (validated from a revision row)."""
+
+    updated_by: str = Field(validation_alias=AliasChoices("updated_by", "created_by"))
+    updated_at: datetime = Field(validation_alias=AliasChoices("updated_at", "created_at"))
     note: str
 
 
-class PublishedRevision(BaseModel):
+class PublishedRevision(ArticleFields, _Public):
     """The published content of one article, as the search index needs it."""
 
     article_id: str
-    revision: int
-    title: str
-    body: str
-    intents: list[str]
-    questions: list[str]
-    tags: list[str]
-    locale: str
+    revision: RevisionNumber
     content_hash: str

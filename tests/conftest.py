@@ -15,17 +15,30 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_KB = REPO_ROOT / "knowledge_base" / "demo"
-_SECRET_PREFIXES = ("DRAFTDESK_", "SLACK_", "OPENAI_", "ANTHROPIC_", "LANGCHAIN_", "LANGSMITH_")
+# Environment variables a test (or a process it starts) must never inherit.
+SECRET_ENV_PREFIXES = (
+    "DRAFTDESK_", "SLACK_", "OPENAI_", "ANTHROPIC_", "LANGCHAIN_", "LANGSMITH_",
+)
 _KEEP = {"DRAFTDESK_TEST_DATABASE_URL"}
 
 
 @pytest.fixture(autouse=True)
 def _scrub_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test may pick up a developer's real tokens or settings from the environment."""
+    """No test may pick up a developer's real tokens or settings from the environment or
+    from a ``.env`` file (in this process or in the processes tests start)."""
     for name in list(os.environ):
-        if name.startswith(_SECRET_PREFIXES) and name not in _KEEP:
+        if name.startswith(SECRET_ENV_PREFIXES) and name not in _KEEP:
             monkeypatch.delenv(name, raising=False)
+    # Settings read .env from here instead of the data dir; an empty device reads as nothing.
+    monkeypatch.setenv("DRAFTDESK_ENV_FILE", os.devnull)
     monkeypatch.chdir(REPO_ROOT)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that needs the real embedding model, through any fixture, is ``slow``."""
+    for item in items:
+        if "real_embedder" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +60,15 @@ def data_dir(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "data"
     path.mkdir()
     yield path
+
+
+@pytest.fixture(scope="session")
+def demo_kb_template(real_embedder: object, tmp_path_factory: pytest.TempPathFactory) -> object:
+    """The demo KB migrated, published and embedded once; ``demo_services`` in
+    ``tests/kb_editor_support.py`` gives each test its own copy."""
+    from tests.kb_editor_support import demo_template
+
+    return demo_template(real_embedder, tmp_path_factory.mktemp("kb-demo"))  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")

@@ -47,6 +47,7 @@ class InMemoryIndex:
     def __init__(self) -> None:
         self._chunks: dict[str, IndexedChunk] = {}
         self._vectors: dict[str, Vectors] = {}
+        self._metadata: dict[str, str] = {}
 
     def upsert(self, chunks: Sequence[IndexedChunk], vectors: Vectors) -> None:
         if len(chunks) != len(vectors):
@@ -79,8 +80,19 @@ class InMemoryIndex:
     def all_chunks(self) -> list[IndexedChunk]:
         return list(self._chunks.values())
 
+    def vectors(self, ids: Sequence[str]) -> Vectors:
+        if not ids:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.asarray([self._vectors[i] for i in ids], dtype=np.float32)
+
     def count(self) -> int:
         return len(self._chunks)
+
+    def read_metadata(self, key: str) -> str | None:
+        return self._metadata.get(key)
+
+    def write_metadata(self, key: str, value: str) -> None:
+        self._metadata[key] = value
 
 
 class ScriptedChatModel:
@@ -121,8 +133,8 @@ class ScriptedChatModel:
 
 if TYPE_CHECKING:
     from bot.drafting.interface import DraftRequest
-    from bot.drafting.schema import CheckResult, DraftReply
     from bot.events import Event
+    from bot.facts import CheckResult, DraftReply
 
 
 class FakeDrafter:
@@ -130,7 +142,10 @@ class FakeDrafter:
 
     ``fail_times`` makes the next N calls raise; ``delay`` sleeps inside ``draft`` (to widen
     race windows in worker tests); any word of ``blocking_words`` in a text fails the
-    blocking ``no_marketing`` check, so approval rules can be exercised.
+    blocking ``no_marketing`` check, so approval rules can be exercised. Like the real
+    grounding check, ``figures_supported`` blocks a number that is neither in the buyer's
+    messages nor in the draft's stored evidence — so a re-check depends on the evidence
+    surviving storage, as it does in the real pipeline.
     """
 
     def __init__(
@@ -156,7 +171,14 @@ class FakeDrafter:
     def draft(self, request: DraftRequest) -> DraftReply:
         import time
 
-        from bot.drafting.schema import Citation, DraftReply, OrderFacts, PolicyVerdict
+        from bot.facts import (
+            Citation,
+            CitedPassage,
+            DraftEvidence,
+            DraftReply,
+            OrderFacts,
+            PolicyVerdict,
+        )
 
         with self._lock:
             self.requests.append(request)
@@ -171,9 +193,22 @@ class FakeDrafter:
         asked = " / ".join(m.strip() for m in request.buyer_messages)
         text = (
             f"Hi {name},\n\nThank you for your message about: {asked}\n\n"
-            "We have checked your order and it is on its way.\n\nThe Brightwater Home team"
+            "We have checked your order and it is on its way. It ships within 2 business "
+            "days.\n\nThe Brightwater Home team"
         )
-        return DraftReply(
+        order = OrderFacts(
+            order_id="112-3456789-1234567", status="Shipped", carrier="UPS", tracking_number="1Z999"
+        )
+        verdict = PolicyVerdict(
+            kind="return", eligible=True, rule_ids=["window-30"],
+            text="Within the 30-day return window.",
+        )
+        evidence = DraftEvidence(
+            cited=[CitedPassage(chunk_id="shipping-times:2:0", article_id="shipping-times",
+                                revision=2, text="Every order ships within 2 business days.")],
+            buyer_name=request.buyer_name, order=order, verdicts=[verdict],
+        )
+        reply = DraftReply(
             text=text,
             handoff=self.handoff,
             handoff_reason="scripted hand-off" if self.handoff else None,
@@ -187,37 +222,43 @@ class FakeDrafter:
                     chunk_id="shipping-times:2:0",
                 )
             ],
-            checks=self._checks(text),
             composer="fake",
-            order=OrderFacts(
-                order_id="112-3456789-1234567",
-                status="Shipped",
-                carrier="UPS",
-                tracking_number="1Z999",
-            ),
-            verdicts=[
-                PolicyVerdict(
-                    kind="return",
-                    eligible=True,
-                    rule_ids=["window-30"],
-                    text="Within the 30-day return window.",
-                )
-            ],
+            order=order,
+            verdicts=[verdict],
             kb_revisions={"shipping-times": 2},
+            evidence=evidence,
         )
+        reply.checks = self._checks(text, draft=reply, buyer_messages=request.buyer_messages)
+        return reply
 
     def recheck(
         self, text: str, *, draft: DraftReply, buyer_messages: Sequence[str]
     ) -> list[CheckResult]:
         with self._lock:
             self.rechecks.append(text)
-        return list(self._checks(text))
+        return list(self._checks(text, draft=draft, buyer_messages=buyer_messages))
 
-    def _checks(self, text: str) -> list[CheckResult]:
-        from bot.drafting.schema import CheckResult
+    def _checks(
+        self, text: str, *, draft: DraftReply, buyer_messages: Sequence[str]
+    ) -> list[CheckResult]:
+        import re
+
+        from bot.facts import CheckResult
 
         hits = [w for w in self.blocking_words if w in text.lower()]
+        known = " ".join(
+            [*buyer_messages, *draft.evidence.cited_texts,
+             *(v.text for v in draft.evidence.verdicts)]
+        )
+        unsupported = [n for n in re.findall(r"\d+%?", text) if n not in known]
         return [
+            CheckResult(
+                id="figures_supported",
+                severity="block",
+                passed=not unsupported,
+                message=(f"{', '.join(unsupported)} is not in the sources" if unsupported
+                         else "every figure is supported"),
+            ),
             CheckResult(
                 id="no_marketing",
                 severity="block",
@@ -244,21 +285,6 @@ class RecordingNotifier:
 
     def draft_decided(self, draft_id: int) -> None:
         self.calls.append(("decided", draft_id))
-
-
-def worker_test_kit() -> dict[str, object]:
-    """``DRAFTDESK_TEST_SERVICES_HOOK=tests.fakes:worker_test_kit`` for subprocess tests.
-
-    ``DRAFTDESK_TEST_DRAFT_DELAY`` (seconds) slows every draft down.
-    """
-    import os
-
-    delay = float(os.environ.get("DRAFTDESK_TEST_DRAFT_DELAY", "0") or 0)
-    return {
-        "drafter": FakeDrafter(delay=delay),
-        "embedder": FakeEmbedder(),
-        "index": InMemoryIndex(),
-    }
 
 
 class FakeClock:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import threading
@@ -13,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import text
 
 from bot.database import upgrade_to_head
@@ -114,3 +116,27 @@ def wait_for(predicate: Any, *, timeout: float = 10.0, interval: float = 0.05) -
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         time.sleep(interval)
+
+
+# --- signing in through the pages ------------------------------------------------------------
+
+TEST_PASSWORD = "correct horse battery staple"
+
+
+def csrf_token_in(page_html: str) -> str:
+    """The CSRF token a signed-in page carries in ``<meta name="csrf-token">``."""
+    found = re.search(r'<meta name="csrf-token" content="([^"]+)"', page_html)
+    assert found is not None and found.group(1)
+    return found.group(1)
+
+
+def sign_in(
+    client: httpx.Client, email: str, *, password: str = TEST_PASSWORD,
+    next_url: str = "/console",
+) -> httpx.Response:
+    """Sign in through the login form, with the form's CSRF token, as a person does."""
+    page = client.get(f"/login?next={next_url}")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    return client.post("/login", data={"email": email, "password": password,
+                                       "csrf_token": token.group(1), "next": next_url})

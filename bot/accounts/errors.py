@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+from knowledge_base.error_base import DraftdeskError
 
-class AccountError(Exception):
+
+class AccountError(DraftdeskError):
     """Base error of accounts; ``code`` is stable and ``message`` safe to show."""
 
     code = "account_error"
     status = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class InvalidEmail(AccountError):

@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from knowledge_base.db import Base, UtcDateTime, utcnow
+from knowledge_base.clock import utcnow
+from knowledge_base.db import Base, UtcDateTime
 
 
 class User(Base):

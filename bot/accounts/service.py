@@ -28,7 +28,7 @@ from bot.accounts.errors import (
     UserNotFound,
 )
 from bot.accounts.models import User
-from knowledge_base.db import utcnow
+from knowledge_base.clock import utcnow
 from knowledge_base.repository import record_audit
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")

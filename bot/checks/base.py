@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.checks.context import CheckContext
 from bot.checks.reply import Reply
-from bot.drafting.schema import Severity
+from bot.facts import Severity
 
 # A check returns None when the reply passes, else a message an agent can act on.
 CheckFunction = Callable[[Reply, CheckContext], str | None]

@@ -10,7 +10,7 @@ from bot.checks.base import Check, first_items, is_negated
 from bot.checks.context import CheckContext
 from bot.checks.figures import date_facts, extract_figures, is_supported, known_facts, number_value
 from bot.checks.reply import Reply, lowered, split_sentences
-from bot.drafting.schema import PolicyVerdict
+from bot.facts import PolicyVerdict
 
 _WE_WILL = (
     r"\bwe(?:'ll|\s+will|\s+can|\s+could|\s+are\s+(?:happy|glad|going)\s+to|'re\s+(?:happy|glad"

@@ -12,21 +12,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from sqlalchemy.orm import Session
 
-from bot.database import upgrade_to_head
+from bot.cli.common import fail, open_cli_database
 from bot.orders import (
     OrderImportReport,
-    OrdersError,
     get_order,
     import_orders_file,
     load_demo_orders,
     lookup_order_facts,
 )
 from bot.orders.files import DEFAULT_ORDER_TIMEZONE
-from bot.settings import Settings
-from knowledge_base.db import make_engine, make_session_factory, transaction
+from knowledge_base.db import transaction
 
 orders_app = typer.Typer(
     name="orders",
@@ -34,30 +31,17 @@ orders_app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-_errors = Console(stderr=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    _errors.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(code=1)
 
 
 @contextmanager
 def _session() -> Iterator[Session]:
     """One transaction on the configured database, migrated to the newest schema first."""
+    database = open_cli_database()
     try:
-        settings = Settings()
-    except ValueError as exc:
-        raise _fail(f"invalid settings: {exc}") from exc
-    if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        upgrade_to_head(engine)
-        with transaction(make_session_factory(engine)) as session:
+        with transaction(database.session_factory) as session:
             yield session
     finally:
-        engine.dispose()
+        database.dispose()
 
 
 def _summary(report: OrderImportReport, what: str) -> str:
@@ -84,11 +68,8 @@ def import_file(
 
     Example: draftdesk orders import ~/Downloads/all-orders.txt
     """
-    try:
-        with _session() as session:
-            report = import_orders_file(session, path=file, timezone=timezone)
-    except OrdersError as exc:
-        raise _fail(exc.message) from exc
+    with _session() as session:
+        report = import_orders_file(session, path=file, timezone=timezone)
     if as_json:
         typer.echo(report.model_dump_json())
     else:
@@ -127,7 +108,7 @@ def show(
         facts = lookup_order_facts(session, order_id=order_id)
         stored = get_order(session, order_id=order_id)
     if facts is None or stored is None:
-        raise _fail(f"no order {order_id.strip()} is stored")
+        raise fail(f"no order {order_id.strip()} is stored")
     if as_json:
         typer.echo(facts.model_dump_json())
         return

@@ -12,17 +12,8 @@ import threading
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from bot.settings import Settings
-from bot.slack.errors import SlackDeskError
-
-_errors = Console(stderr=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    _errors.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(code=1)
+from bot.cli.common import fail, load_settings
 
 
 def slack_command(
@@ -37,21 +28,17 @@ def slack_command(
     """
     from bot.services import build_services
     from bot.slack.desk import SlackConfig, SlackDesk
-    from bot.worker import test_service_overrides
-    from knowledge_base.db import utcnow
+    from knowledge_base.clock import utcnow
 
-    try:
-        settings = Settings()
-        config = SlackConfig.from_settings(settings)
-    except (ValueError, SlackDeskError) as exc:
-        raise _fail(f"invalid settings: {exc}") from exc
+    settings = load_settings()
+    config = SlackConfig.from_settings(settings)  # half configured: SlackNotConfigured
     if config is None:
-        raise _fail("Slack is off: set DRAFTDESK_SLACK_MODE=socket, SLACK_BOT_TOKEN, "
-                    "SLACK_APP_TOKEN and DRAFTDESK_SLACK_REVIEW_CHANNEL (see slack/README.md)")
+        raise fail("Slack is off: set DRAFTDESK_SLACK_MODE=socket, SLACK_BOT_TOKEN, "
+                   "SLACK_APP_TOKEN and DRAFTDESK_SLACK_REVIEW_CHANNEL (see slack/README.md)")
     if config.mode != "socket" and not once:
-        raise _fail("DRAFTDESK_SLACK_MODE=http is served by `draftdesk serve` at /slack/events; "
-                    "`draftdesk slack` runs Socket Mode")
-    services: Any = build_services(settings, **test_service_overrides(settings))
+        raise fail("DRAFTDESK_SLACK_MODE=http is served by `draftdesk serve` at /slack/events; "
+                   "`draftdesk slack` runs Socket Mode")
+    services: Any = build_services(settings)
     desk = SlackDesk.from_services(config, services)
     try:
         if once:

@@ -7,37 +7,22 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.accounts import service as accounts
 from bot.accounts.errors import AccountError
-from bot.settings import Settings
+from bot.cli.common import load_settings, open_cli_database
 
 users_app = typer.Typer(help="Reviewers: create users, tokens and web passwords.",
                         no_args_is_help=True)
-_errors = Console(stderr=True)
 
 
-def _fail(message: str) -> typer.Exit:
-    _errors.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(code=1)
-
-
-def _session_factory() -> Any:
-    from bot.database import upgrade_to_head
-    from knowledge_base.db import make_engine, make_session_factory
-
-    try:
-        settings = Settings()
-    except ValueError as exc:
-        raise _fail(f"invalid settings: {exc}") from exc
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.resolved_database_url)
-    upgrade_to_head(engine)
-    return make_session_factory(engine)
+def _session_factory() -> sessionmaker[Session]:
+    """Sessions on the configured database (migrated); the engine lives as long as the command."""
+    return open_cli_database().session_factory
 
 
 @users_app.command("create")
@@ -50,10 +35,7 @@ def create(
 
     Example: draftdesk users create maria@example.com --role lead --json
     """
-    try:
-        created = accounts.create_user(_session_factory(), email=email, role=role)
-    except AccountError as exc:
-        raise _fail(exc.message) from exc
+    created = accounts.create_user(_session_factory(), email=email, role=role)
     if as_json:
         typer.echo(json.dumps({"token": created.token}))
         return
@@ -71,10 +53,7 @@ def token(
 
     Example: draftdesk users token maria@example.com --label laptop
     """
-    try:
-        value = accounts.issue_api_token(_session_factory(), email=email, label=label)
-    except AccountError as exc:
-        raise _fail(exc.message) from exc
+    value = accounts.issue_api_token(_session_factory(), email=email, label=label)
     typer.echo(json.dumps({"token": value}) if as_json else value)
 
 
@@ -93,10 +72,7 @@ def set_password(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        accounts.set_password(_session_factory(), email=email, password=password)
-    except AccountError as exc:
-        raise _fail(exc.message) from exc
+    accounts.set_password(_session_factory(), email=email, password=password)
     typer.echo(f"password set for {email.strip().lower()}")
 
 
@@ -106,10 +82,7 @@ def deactivate(email: Annotated[str, typer.Argument(help="The user's e-mail addr
 
     Example: draftdesk users deactivate leaver@example.com
     """
-    try:
-        accounts.deactivate_user(_session_factory(), email=email)
-    except AccountError as exc:
-        raise _fail(exc.message) from exc
+    accounts.deactivate_user(_session_factory(), email=email)
     typer.echo(f"deactivated {email.strip().lower()}")
 
 
@@ -144,7 +117,7 @@ def demo_login() -> None:
     """
     import secrets
 
-    settings = Settings()
+    settings = load_settings()
     factory = _session_factory()
     try:
         created = accounts.create_user(factory, email=DEMO_EMAIL, role="admin")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.settings import Settings
+from bot.cli.common import load_settings
 
 
 def worker_command(
@@ -23,20 +23,13 @@ def worker_command(
 
     Example: DRAFTDESK_DATABASE_URL=postgresql+psycopg://host/db draftdesk worker
     """
-    from bot.services import build_services
-    from bot.worker import DraftingWorker, test_service_overrides
+    from bot.services import build_services, start_event_relay
+    from bot.worker import DraftingWorker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    try:
-        settings = Settings()
-    except ValueError as exc:
-        typer.echo(f"error: invalid settings: {exc}", err=True)
-        raise typer.Exit(code=1) from exc
-    services = build_services(settings, **test_service_overrides(settings))
-    on_postgres = services.engine.dialect.name == "postgresql"
-    if on_postgres:
-        url = services.engine.url.set(drivername="postgresql")
-        services.events.relay_through_postgres(url.render_as_string(hide_password=False))
+    settings = load_settings()
+    services = build_services(settings)
+    start_event_relay(services)
     # Only expired claims are released: other workers may be busy with theirs.
     services.workflow.resume_after_restart(release_all_claims=False)
     worker = DraftingWorker(workflow=services.workflow, poll_seconds=settings.worker_poll_seconds)

@@ -7,7 +7,6 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,7 +15,7 @@ from bot.conversations.errors import InvalidMessage
 from bot.conversations.notifications import ReviewNotifier
 from bot.drafting.interface import Drafter
 from bot.events import EventPublisher
-from knowledge_base.db import utcnow
+from knowledge_base.clock import Clock, utcnow
 
 # C0 and C1 control characters except tab and newline (carriage returns are normalised first).
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -44,7 +43,7 @@ class WorkflowContext:
     events: EventPublisher
     notifiers: list[ReviewNotifier] = field(default_factory=list)
     config: WorkflowConfig = field(default_factory=WorkflowConfig)
-    clock: Callable[[], datetime] = utcnow
+    clock: Clock = utcnow
     # Called (without arguments) after a message is queued: wakes an idle in-process worker.
     wakeups: list[Callable[[], None]] = field(default_factory=list)
 
@@ -74,7 +73,7 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def clean_text(text: str, *, max_chars: int, what: str = "message") -> str:
+def validate_message_text(text: str, *, max_chars: int, what: str = "message") -> str:
     """Normalise line breaks and refuse empty, oversized or control-character text."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if _CONTROL_CHARACTERS.search(text):
@@ -95,10 +94,11 @@ def clean_optional_note(text: str | None, *, max_chars: int = 2000) -> str | Non
     """A reason or note: None when blank, refused when it has control characters."""
     if text is None or not text.strip():
         return None
-    return clean_text(text, max_chars=max_chars, what="note")
+    return validate_message_text(text, max_chars=max_chars, what="note")
 
 
-def first_name(buyer_name: str | None) -> str | None:
+def first_word_of_name(buyer_name: str | None) -> str | None:
+    """The first word of the name the buyer gave, as written ("Thanks, Maria!")."""
     if not buyer_name or not buyer_name.strip():
         return None
     return buyer_name.strip().split()[0]

@@ -18,9 +18,9 @@ from bot.conversations import repository as repo
 from bot.conversations.context import (
     WorkflowContext,
     clean_optional_note,
-    clean_text,
     ids_of,
     sha256_text,
+    validate_message_text,
 )
 from bot.conversations.errors import (
     BlockedByChecks,
@@ -52,8 +52,8 @@ from bot.conversations.states import (
     MessageStatus,
     decidable_statuses,
 )
-from bot.drafting.schema import CheckResult, DraftReply
 from bot.events import AGENTS_TOPIC
+from bot.facts import CheckResult, DraftReply
 from knowledge_base.repository import record_audit
 
 
@@ -85,7 +85,9 @@ def approve_draft(
     _refuse_if_closed(snapshot.status, Decision.APPROVE, may_decide_escalated)
     final_text = snapshot.reply.text
     if text is not None:
-        candidate = clean_text(text, max_chars=ctx.config.max_message_chars, what="reply")
+        candidate = validate_message_text(
+            text, max_chars=ctx.config.max_message_chars, what="reply"
+        )
         # Browsers send textarea line breaks as CRLF and may trim: that is not an edit.
         if candidate != _normalise(final_text):
             final_text = candidate
@@ -101,6 +103,7 @@ def approve_draft(
         raise BlockedByChecks(
             "a blocking check failed: fix the text or give a reason to override",
             check_ids=[c.id for c in blocking],
+            problems=[c.message for c in blocking],
         )
     now = ctx.clock()
     with ctx.transaction() as session:
@@ -219,7 +222,7 @@ def reply_manually(
 
     Any undecided draft of the conversation is superseded by it.
     """
-    final_text = clean_text(text, max_chars=ctx.config.max_message_chars, what="reply")
+    final_text = validate_message_text(text, max_chars=ctx.config.max_message_chars, what="reply")
     now = ctx.clock()
     with ctx.transaction() as session:
         conversation = repo.lock_conversation(session, conversation_id=conversation_id)
@@ -336,6 +339,9 @@ def draft_reply_of(draft: Draft) -> DraftReply:
             "citations": draft.citations, "checks": draft.checks, "composer": draft.composer,
             "order": draft.order_facts, "verdicts": draft.verdicts,
             "kb_revisions": draft.kb_revisions,
+            # Drafts stored before evidence existed re-check against their order and verdicts.
+            "evidence": draft.evidence
+            or {"order": draft.order_facts, "verdicts": draft.verdicts},
         }
     )
 

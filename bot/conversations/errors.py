@@ -17,8 +17,10 @@
 
 from __future__ import annotations
 
+from knowledge_base.error_base import DraftdeskError
 
-class WorkflowError(Exception):
+
+class WorkflowError(DraftdeskError):
     """Base error of the workflow; ``code`` is stable and ``message`` safe to show."""
 
     code = "workflow_error"
@@ -26,7 +28,6 @@ class WorkflowError(Exception):
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
-        self.message = message
         if code is not None:
             self.code = code
 
@@ -71,9 +72,14 @@ class BlockedByChecks(WorkflowError):
     code = "blocked_by_checks"
     status = 422
 
-    def __init__(self, message: str, *, check_ids: list[str]) -> None:
+    def __init__(
+        self, message: str, *, check_ids: list[str], problems: list[str] | None = None
+    ) -> None:
         super().__init__(message)
         self.check_ids = check_ids
+        # What each failed check found in the text ("25% is not in the cited articles…"),
+        # in the order of ``check_ids``: agents see which sentence or figure to fix.
+        self.problems = problems or []
 
 
 class NothingToAnswer(WorkflowError):

@@ -14,9 +14,9 @@ from datetime import datetime
 from bot.conversations import repository as repo
 from bot.conversations.context import (
     WorkflowContext,
-    clean_text,
-    first_name,
+    first_word_of_name,
     ids_of,
+    validate_message_text,
 )
 from bot.conversations.errors import ConversationNotFound, InvalidMessage
 from bot.conversations.models import Conversation, Message
@@ -53,7 +53,7 @@ def start_conversation(
     """Open a conversation; the returned token is the buyer's only key to it."""
     name = buyer_name.strip() if buyer_name else None
     if name:
-        name = clean_text(name, max_chars=120, what="buyer_name")
+        name = validate_message_text(name, max_chars=120, what="buyer_name")
     if locale is not None and not _LOCALE.match(locale):
         raise InvalidMessage("locale must look like 'en' or 'en-GB'", code="invalid_locale")
     token = secrets.token_urlsafe(32)
@@ -83,7 +83,7 @@ def acknowledgement_text(
     ctx: WorkflowContext, *, buyer_name: str | None, already_waiting: bool
 ) -> str:
     """The instant, honest reply: a person will answer, and roughly when."""
-    name = first_name(buyer_name)
+    name = first_word_of_name(buyer_name)
     when = ctx.config.ack_response_time_text
     if already_waiting:
         thanks = f"Thanks, {name}!" if name else "Thanks!"
@@ -103,7 +103,7 @@ def receive_buyer_message(
     A draft still waiting for review is superseded: the next draft answers every unanswered
     message of the thread, this one included.
     """
-    text = clean_text(text, max_chars=ctx.config.max_message_chars)
+    text = validate_message_text(text, max_chars=ctx.config.max_message_chars)
     now = ctx.clock()
     with ctx.transaction() as session:
         conversation = repo.lock_conversation(session, conversation_id=conversation_id)

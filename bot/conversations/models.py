@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from knowledge_base.db import Base, UtcDateTime, utcnow
+from knowledge_base.clock import utcnow
+from knowledge_base.db import Base, UtcDateTime
 
 
 class Conversation(Base):
@@ -92,6 +93,9 @@ class Draft(Base):
     order_facts: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     verdicts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     kb_revisions: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # The cited passages, buyer name, order facts and verdicts the draft was built on
+    # (bot.facts.DraftEvidence): an agent's edit is re-checked against exactly these.
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     composer: Mapped[str] = mapped_column(String(80), default="offline")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     # The reply deadline: the oldest unanswered buyer message + reply_deadline_hours.

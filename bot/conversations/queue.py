@@ -29,8 +29,8 @@ from bot.conversations.states import (
     MessageStatus,
 )
 from bot.drafting.interface import DraftRequest
-from bot.drafting.schema import DraftReply
 from bot.events import AGENTS_TOPIC
+from bot.facts import DraftReply
 from knowledge_base.repository import record_audit
 
 log = logging.getLogger(__name__)
@@ -121,6 +121,7 @@ def store_draft(ctx: WorkflowContext, job: DraftJob, reply: DraftReply) -> int |
             order_facts=reply.order.model_dump(mode="json") if reply.order else None,
             verdicts=[v.model_dump(mode="json") for v in reply.verdicts],
             kb_revisions=dict(reply.kb_revisions),
+            evidence=reply.evidence.model_dump(mode="json"),
             composer=reply.composer[:80],
             created_at=now,
             due_at=oldest + timedelta(hours=ctx.config.reply_deadline_hours),

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from bot.drafting.interface import DraftRequest
-from bot.drafting.schema import CheckResult, Citation, OrderFacts, PolicyVerdict
+from bot.facts import CheckResult, Citation, OrderFacts, PolicyVerdict
 
 
 class NewConversation(BaseModel):

@@ -8,7 +8,6 @@ plain strings (``"agent@example.com"``, ``"slack:U123"``).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,10 +29,9 @@ from bot.conversations.schemas import (
 )
 from bot.conversations.states import DraftStatus
 from bot.drafting.interface import Drafter
-from bot.drafting.schema import DraftReply
 from bot.events import EventPublisher
-from bot.settings import Settings
-from knowledge_base.db import utcnow
+from bot.facts import DraftReply
+from knowledge_base.clock import Clock, utcnow
 
 
 class Workflow:
@@ -47,7 +45,7 @@ class Workflow:
         events: EventPublisher,
         notifiers: list[ReviewNotifier] | None = None,
         config: WorkflowConfig | None = None,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Clock = utcnow,
     ) -> None:
         self.ctx = WorkflowContext(
             session_factory=session_factory, drafter=drafter, events=events,
@@ -175,13 +173,3 @@ class Workflow:
     def queue_length(self) -> int:
         return queue.queue_length(self.ctx)
 
-
-def workflow_config(settings: Settings) -> WorkflowConfig:
-    """The workflow's knobs from settings (fields absent from Settings keep their defaults)."""
-    defaults = WorkflowConfig()
-    return WorkflowConfig(
-        **{
-            name: getattr(settings, name, getattr(defaults, name))
-            for name in WorkflowConfig.__dataclass_fields__
-        }
-    )

@@ -16,7 +16,7 @@ from bot.conversations.schemas import (
     ThreadMessage,
 )
 from bot.conversations.states import DraftStatus
-from bot.drafting.schema import CheckResult, Citation, OrderFacts, PolicyVerdict
+from bot.facts import CheckResult, Citation, OrderFacts, PolicyVerdict
 
 
 def list_drafts(

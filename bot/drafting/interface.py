@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.drafting.schema import CheckResult, DraftReply
+from bot.facts import CheckResult, DraftReply
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.drafting.offline import ComposedReply, ComposeInput, first_name
-from bot.drafting.schema import Citation
-from bot.settings import Settings
-from bot.understanding.signals import ORDER_ID, clean_text
+from bot.drafting.offline import ComposedReply, ComposeInput, greeting_name
+from bot.facts import Citation
+from bot.understanding.signals import ORDER_ID, strip_invisible_characters
+from knowledge_base.error_base import DraftdeskError
 
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -28,10 +28,11 @@ _STREET = re.compile(
 )
 
 
-class LlmComposerError(Exception):
+class LlmComposerError(DraftdeskError):
     """The model's answer could not be used (the pipeline falls back)."""
 
     code = "llm_composer_failed"
+    status = 502
 
 
 @dataclass
@@ -74,47 +75,27 @@ class Redaction:
 class LlmComposer:
     """Drafts with a chat model; verifies that it cites only retrieved passages."""
 
-    def __init__(self, chat_model: Any, *, name: str, settings: Settings) -> None:
+    def __init__(self, chat_model: Any, *, name: str, seller_name: str, signature: str) -> None:
         self._model = chat_model
         self.name = name
-        self._settings = settings
+        self._seller_name = seller_name
+        self._signature = signature
         self._instructions = (PROMPTS_DIR / "instructions.txt").read_text(encoding="utf-8")
         self._context = (PROMPTS_DIR / "context.txt").read_text(encoding="utf-8")
         self.instructions_text = self._instructions
-
-    @classmethod
-    def from_settings(cls, settings: Settings, *, chat_model: Any | None = None) -> LlmComposer:
-        """``DRAFTDESK_LLM=provider:model`` through ``init_chat_model`` (or a given model)."""
-        if chat_model is not None:
-            return cls(chat_model, name=f"llm:{type(chat_model).__name__}", settings=settings)
-        from langchain.chat_models import init_chat_model
-
-        spec = settings.llm or ""
-        provider, _, model = spec.partition(":")
-        if not model:
-            provider, model = "openai", spec
-        kwargs: dict[str, Any] = {"timeout": settings.llm_timeout_seconds, "max_retries": 1}
-        if settings.llm_base_url:
-            kwargs["base_url"] = settings.llm_base_url
-        if settings.llm_api_key is not None:
-            kwargs["api_key"] = settings.llm_api_key.get_secret_value()
-        elif settings.llm_base_url:
-            kwargs["api_key"] = "not-needed"  # local OpenAI-compatible servers ignore it
-        model_obj = init_chat_model(model, model_provider=provider, **kwargs)
-        return cls(model_obj, name=f"llm:{spec}", settings=settings)
 
     def messages(self, data: ComposeInput, *, buyer_text: str, redaction: Redaction) -> list[Any]:
         """System instructions, KB context and buyer text as separate, labelled messages."""
         from langchain_core.messages import HumanMessage, SystemMessage
 
-        name = first_name(data.buyer_name)
+        name = greeting_name(data.buyer_name)
         instructions = self._instructions.format(
-            seller_name=self._settings.seller_name,
+            seller_name=self._seller_name,
             greeting_name="[BUYER_NAME]" if name else "there",
-            signature=self._settings.signature,
+            signature=self._signature,
         )
         knowledge = "\n\n".join(
-            f"[{c.id}] {c.title}\n{clean_text(c.text)}" for c in data.answer_chunks
+            f"[{c.id}] {c.title}\n{strip_invisible_characters(c.text)}" for c in data.answer_chunks
         )
         order_facts = data.order.model_dump_json() if data.order else "none"
         verdicts = (
@@ -126,7 +107,7 @@ class LlmComposer:
             order_facts=redaction.redact(order_facts, name=None),
             verdicts=redaction.redact(verdicts, name=None),
         )
-        buyer = redaction.redact(clean_text(buyer_text), name=name)
+        buyer = redaction.redact(strip_invisible_characters(buyer_text), name=name)
         return [
             SystemMessage(content=instructions),
             HumanMessage(content=context),
@@ -135,8 +116,8 @@ class LlmComposer:
 
     def compose(self, data: ComposeInput, *, buyer_text: str) -> ComposedReply:
         redaction = Redaction()
-        if first_name(data.buyer_name):
-            redaction.mapping["[BUYER_NAME]"] = first_name(data.buyer_name) or ""
+        if greeting_name(data.buyer_name):
+            redaction.mapping["[BUYER_NAME]"] = greeting_name(data.buyer_name) or ""
         response = self._model.invoke(
             self.messages(data, buyer_text=buyer_text, redaction=redaction)
         )

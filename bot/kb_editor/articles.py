@@ -46,13 +46,13 @@ class ArticleEditor:
         """Every revision of an article, oldest first."""
         with self.session_factory() as session:
             article = kb.get_article(session, article_id=article_id)
-            return [kb.revision_to_public(r) for r in article.revisions]
+            return [RevisionPublic.model_validate(r) for r in article.revisions]
 
     def revision(self, article_id: str, number: int) -> RevisionPublic:
         """One revision, or RevisionNotFound."""
         with self.session_factory() as session:
             kb.get_article(session, article_id=article_id)
-            return kb.revision_to_public(
+            return RevisionPublic.model_validate(
                 kb.get_revision(session, article_id=article_id, number=number)
             )
 

@@ -7,21 +7,20 @@
      ├── SuggestionNotFound      (404)
      ├── SuggestionClosed        (409: already accepted or dismissed)
      ├── SuggestionStale         (409: the article changed so the proposal no longer applies)
-     └── ImportRejected          (422: `draftdesk kb import` found a bad file; nothing stored)
+     ├── ImportRejected          (422: `draftdesk kb import` found a bad file; nothing stored)
+     └── NothingToLint           (422: `draftdesk kb lint` was given a folder without articles)
 """
 
 from __future__ import annotations
 
+from knowledge_base.error_base import DraftdeskError
 
-class KbEditorError(Exception):
+
+class KbEditorError(DraftdeskError):
     """Base error of the editor; ``code`` is stable, ``message`` is one readable line."""
 
     code = "kb_editor_error"
     status = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class UploadRejected(KbEditorError):
@@ -57,4 +56,11 @@ class ImportRejected(KbEditorError):
     """A KB directory could not be imported; nothing from it was stored."""
 
     code = "import_rejected"
+    status = 422
+
+
+class NothingToLint(KbEditorError):
+    """``draftdesk kb lint`` found no article files to check (a mistyped folder, say)."""
+
+    code = "nothing_to_lint"
     status = 422

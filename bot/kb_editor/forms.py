@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from pydantic import ValidationError
 
@@ -17,6 +16,7 @@ from knowledge_base.schemas import (
     MAX_QUESTIONS,
     ArticleContent,
     ArticleCreate,
+    ArticleFields,
     ArticlePublic,
     ArticleUpdate,
 )
@@ -104,17 +104,6 @@ def _readable(error: object) -> str:
     if kind == "string_pattern_mismatch":
         return "letters, '-' and '_' only (for example en, de or en-GB)"
     return str(details.get("msg", "is not valid")).removeprefix("Value error, ")
-
-
-class ArticleFields(Protocol):
-    """Anything with an article's content fields (a revision, an article, new content)."""
-
-    title: str
-    body: str
-    intents: list[str]
-    questions: list[str]
-    tags: list[str]
-    locale: str
 
 
 def revision_text(revision: ArticleFields) -> str:

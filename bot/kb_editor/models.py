@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from knowledge_base.db import Base, UtcDateTime, utcnow
+from knowledge_base.clock import utcnow
+from knowledge_base.db import Base, UtcDateTime
 
 SUGGESTION_STATUSES = ("open", "accepted", "dismissed")
 

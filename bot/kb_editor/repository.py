@@ -20,7 +20,7 @@ from bot.kb_editor.diff import change_ratio
 from bot.kb_editor.errors import SuggestionNotFound
 from bot.kb_editor.gaps import GapQuestion, shorten
 from bot.kb_editor.models import KbScannedDraft, KbSuggestion
-from knowledge_base.db import utcnow
+from knowledge_base.clock import utcnow
 from knowledge_base.models import Article
 
 # Hand-off reasons an article could fix; sensitive subjects, requests for a person and

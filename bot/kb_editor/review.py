@@ -20,7 +20,7 @@ from bot.kb_editor.suggestions import TextChange, apply_changes, propose_changes
 from knowledge_base import repository as kb
 from knowledge_base.errors import ArticleNotFound, RevisionNotFound
 from knowledge_base.models import Article
-from knowledge_base.schemas import ArticleUpdate
+from knowledge_base.schemas import ArticleFields, ArticleUpdate
 
 SCAN_DAYS = 90
 
@@ -120,11 +120,8 @@ def accept_suggestion(
             f"suggestion {suggestion_id} no longer fits article {article.id!r}: "
             "the sentences it changes are gone; dismiss it"
         )
-    update = ArticleUpdate(
-        revision=latest.number, title=latest.title, body=result.body,
-        intents=list(latest.intents), questions=list(latest.questions),
-        tags=list(latest.tags), locale=latest.locale,
-    )
+    fields = ArticleFields.model_validate(latest).model_dump()
+    update = ArticleUpdate(revision=latest.number, **(fields | {"body": result.body}))
     kb.update_article(
         session, article_id=article.id, update=update, actor=actor,
         note=f"accepted suggestion {suggestion_id} (from draft {suggestion.draft_id})",

@@ -62,11 +62,7 @@ def export_kb(session: Session, *, directory: Path, clean: bool = False) -> Tran
             old.unlink()
     report = TransferReport()
     for article in sorted(kb.list_articles(session), key=lambda a: a.id):
-        latest = article.revisions[-1]
-        content = ArticleContent(
-            title=latest.title, body=latest.body, intents=list(latest.intents),
-            questions=list(latest.questions), tags=list(latest.tags), locale=latest.locale,
-        )
+        content = ArticleContent.model_validate(article.revisions[-1])
         text = article_file_text(content, article_id=article.id, status=article.status)
         (directory / f"{article.id}.md").write_text(text, encoding="utf-8")
         report.written.append(article.id)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+from knowledge_base.error_base import DraftdeskError
 
-class OrdersError(Exception):
+
+class OrdersError(DraftdeskError):
     """Base error of the orders package; ``code`` is stable and safe to show to users."""
 
     code = "orders_error"
     status = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class OrderNotFound(OrdersError):

@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from knowledge_base.db import Base, UtcDateTime, utcnow
+from knowledge_base.clock import utcnow
+from knowledge_base.db import Base, UtcDateTime
 
 
 class Order(Base):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 
-class Clock(Protocol):
+class RateLimitClock(Protocol):
     """The two things rate limiting needs from time; tests pass a fake that never sleeps."""
 
     def monotonic(self) -> float: ...
@@ -37,7 +37,7 @@ class RateLimit:
 class TokenBucket:
     """Starts full (``burst`` tokens) and refills at ``rate`` tokens per second."""
 
-    def __init__(self, limit: RateLimit, *, clock: Clock) -> None:
+    def __init__(self, limit: RateLimit, *, clock: RateLimitClock) -> None:
         if limit.rate <= 0 or limit.burst < 1:
             raise ValueError("a rate limit needs a positive rate and a burst of at least 1")
         self._limit = limit

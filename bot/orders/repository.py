@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.util import identity_key
 
-from bot.drafting.schema import OrderFacts, OrderItemFacts
+from bot.facts import OrderFacts, OrderItemFacts
 from bot.orders.models import Order, OrderItem
 from bot.orders.schemas import (
     OrderItemPublic,
@@ -27,7 +27,7 @@ from bot.orders.schemas import (
     UpsertResult,
 )
 from bot.orders.status import OrderStatus
-from knowledge_base.db import utcnow
+from knowledge_base.clock import utcnow
 
 
 def _cents(price: Decimal | None) -> int | None:

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bot.drafting.schema import OrderItemFacts
+from bot.facts import OrderItemFacts
 from bot.orders.errors import UnknownOrderStatus
 from bot.orders.status import OrderStatus, parse_order_status
 

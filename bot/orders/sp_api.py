@@ -18,7 +18,8 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from bot.orders.errors import SellingPartnerApiError, SellingPartnerRateLimited
-from bot.orders.ratelimit import Clock, RateLimit, SystemClock, TokenBucket
+from bot.orders.ratelimit import RateLimit, RateLimitClock, SystemClock, TokenBucket
+from knowledge_base.clock import utcnow
 
 ORDERS_PATH = "/orders/v0/orders"
 # Orders API v0 usage plans (requests per second, burst), per selling partner and app.
@@ -58,7 +59,7 @@ def _retry_after_seconds(value: str | None) -> float | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+    return max(0.0, (moment - utcnow()).total_seconds())
 
 
 def _error_text(response: httpx.Response) -> str:
@@ -82,7 +83,7 @@ class SellingPartnerOrdersClient:
         base_url: str,
         access_token: str,
         http_client: httpx.Client | None = None,
-        clock: Clock | None = None,
+        clock: RateLimitClock | None = None,
         rate_limits: Mapping[str, RateLimit] = DOCUMENTED_RATE_LIMITS,
         max_attempts: int = 5,
         max_backoff_seconds: float = 120.0,

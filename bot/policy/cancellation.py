@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.drafting.schema import OrderFacts, OrderItemFacts, PolicyVerdict
+from bot.facts import OrderFacts, OrderItemFacts, PolicyVerdict
 from bot.orders.status import OrderStatus
 from bot.policy.dates import format_day, local_day
 from bot.policy.returns import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from bot.drafting.schema import OrderFacts, OrderItemFacts, PolicyVerdict
+from bot.facts import OrderFacts, OrderItemFacts, PolicyVerdict
 from bot.policy.dates import add_business_days, format_day, local_day
 from bot.policy.returns import category_key, evaluate_return, shipment_state
 from bot.policy.rules import PolicyRules

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from bot.drafting.schema import OrderFacts, OrderItemFacts, PolicyVerdict
+from bot.facts import OrderFacts, OrderItemFacts, PolicyVerdict
 from bot.orders.errors import UnknownOrderStatus
 from bot.orders.status import NOT_YET_SHIPPED, OrderStatus, parse_order_status
 from bot.policy.dates import add_months, format_day, format_month_day, holiday_deadline, local_day

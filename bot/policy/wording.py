@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.drafting.schema import OrderItemFacts
+from bot.facts import OrderItemFacts
 
 
 def item_name(item: OrderItemFacts | None) -> str:

@@ -13,7 +13,6 @@ hiccup stay in the inbox and are resumed by the scheduler.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,7 +34,8 @@ from bot.slack.client import SlackWebApi
 from bot.slack.errors import SlackCallFailed
 from bot.slack.modals import can_edit_in_slack, edit_modal, reject_modal
 from bot.slack.publisher import CardPublisher
-from knowledge_base.db import transaction, utcnow
+from knowledge_base.clock import Clock, utcnow
+from knowledge_base.db import transaction
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class SlackActions:
     publisher: CardPublisher
     session_factory: sessionmaker[Session]
     console_url: str
-    clock: Callable[[], datetime] = utcnow
+    clock: Clock = utcnow
 
     # --- telling people ------------------------------------------------------------------
 
@@ -200,8 +200,10 @@ class SlackActions:
             text = self.closed_reason(view) or f"Nothing changed: {exc.message}."
         elif isinstance(exc, BlockedByChecks):
             ids = ", ".join(f"`{check}`" for check in exc.check_ids)
-            text = (f"Not sent: the blocking check {ids} failed. Use *Edit* to fix the text, "
-                    f"or approve with an override reason in the <{self.console_url}|console>.")
+            found = "".join(f"\n• {escape(problem)}" for problem in exc.problems if problem)
+            text = (f"Not sent: the blocking check {ids} failed.{found}\nUse *Edit* to fix the "
+                    f"text, or approve with an override reason in the "
+                    f"<{self.console_url}|console>.")
             if decision.text:
                 text += f"\nYour edited text, so it is not lost:\n{quote(decision.text)}"
         else:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from bot.slack.client import SlackWebApi
 from bot.slack.errors import SlackCallFailed
+from knowledge_base.clock import MonotonicClock
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class ApproverDirectory:
         entries: Sequence[str],
         api: SlackWebApi,
         ttl_seconds: float = 300.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: MonotonicClock = time.monotonic,
     ) -> None:
         self.users = frozenset(e for e in entries if not is_usergroup(e))
         self.groups = tuple(e for e in entries if is_usergroup(e))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.drafting.schema import DraftReply
+from bot.facts import DraftReply
 
 Block = dict[str, Any]
 

@@ -28,7 +28,7 @@ from bot.slack.executor import TrackedExecutor
 from bot.slack.listeners import register_listeners
 from bot.slack.publisher import CardPublisher
 from bot.slack.schedule import SlackScheduler, send_daily_summary, send_reminders
-from knowledge_base.db import utcnow
+from knowledge_base.clock import Clock, utcnow
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -141,7 +141,7 @@ class SlackDesk:
         session_factory: sessionmaker[Session],
         web_client: WebClient | None = None,
         sleep: Callable[[float], None] | None = None,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Clock = utcnow,
     ) -> None:
         self.config = config
         self.workflow = workflow
@@ -184,11 +184,10 @@ class SlackDesk:
     ) -> SlackDesk:
         """The desk over a process's shared :class:`~bot.services.Services`.
 
-        ``services.extras["slack_sleep"]``, when present, is the clock Web API retries wait
-        on (tests record Retry-After waits instead of sleeping through them).
+        Web API retries wait with ``services.retry_sleep`` when one is set.
         """
-        if "slack_sleep" in services.extras:
-            keywords.setdefault("sleep", services.extras["slack_sleep"])
+        if services.retry_sleep is not None:
+            keywords.setdefault("sleep", services.retry_sleep)
         return cls(config, workflow=services.workflow, session_factory=services.session_factory,
                    **keywords)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.conversations.context import clean_text
+from bot.conversations.context import validate_message_text
 from bot.conversations.errors import InvalidMessage
 from bot.slack.actions import APPROVE, ESCALATE, NO_RESPONSE, REJECT, SlackActions, SlackDecision
 from bot.slack.cards import ACTION_IDS
@@ -120,7 +120,7 @@ def register_listeners(app: App, actions: SlackActions, *, max_message_chars: in
 
     def edit_input_problem(view: Payload) -> str | None:
         try:
-            clean_text(submitted_text(view, TEXT_BLOCK), max_chars=max_message_chars,
+            validate_message_text(submitted_text(view, TEXT_BLOCK), max_chars=max_message_chars,
                        what="reply")
         except InvalidMessage as exc:
             return exc.message

@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from knowledge_base.db import Base, UtcDateTime, utcnow
+from knowledge_base.clock import utcnow
+from knowledge_base.db import Base, UtcDateTime
 
 
 class SlackCard(Base):

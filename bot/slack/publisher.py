@@ -10,7 +10,6 @@ again later; the draft stays decidable in the console all along.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,12 +19,13 @@ from bot.conversations.errors import DraftNotFound
 from bot.conversations.schemas import DraftDetail
 from bot.conversations.service import Workflow
 from bot.conversations.states import DraftStatus
-from bot.drafting.schema import DraftReply
+from bot.facts import DraftReply
 from bot.slack import repository as slack_repo
 from bot.slack.cards import CardView, card_blocks, card_text, is_open
 from bot.slack.client import SlackWebApi
 from bot.slack.errors import SlackCallFailed
-from knowledge_base.db import transaction, utcnow
+from knowledge_base.clock import Clock, utcnow
+from knowledge_base.db import transaction
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class CardPublisher:
     session_factory: sessionmaker[Session]
     channel: str
     public_url: str
-    clock: Callable[[], datetime] = utcnow
+    clock: Clock = utcnow
     lease_seconds: float = 120.0
     retry_base_seconds: float = 30.0
     retry_max_seconds: float = 900.0

@@ -19,7 +19,8 @@ from bot.slack.approvers import ApproverDirectory
 from bot.slack.cards import time_left
 from bot.slack.client import SlackWebApi
 from bot.slack.errors import SlackCallFailed
-from knowledge_base.db import transaction, utcnow
+from knowledge_base.clock import Clock, utcnow
+from knowledge_base.db import transaction
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ class SlackScheduler:
 
     def __init__(
         self, tick: Callable[[datetime], None], *, interval: float = 30.0,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Clock = utcnow,
     ) -> None:
         self._tick = tick
         self._interval = interval

@@ -10,27 +10,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.understanding.tiers import OUT_OF_SCOPE
-
-if TYPE_CHECKING:
-    from bot.retrieval import Calibration
+from knowledge_base.error_base import DraftdeskError
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "topic_model.npz"
 
 
-class TopicModelError(Exception):
+class TopicModelError(DraftdeskError):
     """The topic model file is missing or malformed (stable ``code`` for callers)."""
 
     code = "topic_model_invalid"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    status = 500
 
 
 @dataclass(frozen=True)
@@ -96,15 +91,6 @@ class TopicClassifier:
     @property
     def temperature(self) -> float:
         return self._temperature
-
-    @property
-    def calibration(self) -> Calibration | None:
-        """The shipped retrieval confidence calibration, if the file carries one."""
-        if not self.calibration_values:
-            return None
-        from bot.retrieval import Calibration
-
-        return Calibration(**self.calibration_values)
 
     def parameters(self) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
         """Copies of the weight matrix ``[classes × dim]`` and the bias vector."""

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from bot.services import Services, build_services
+from bot.services import Services, build_services, start_event_relay
 from bot.settings import Settings
 from bot.slack.http import install_slack
 from bot.web.deps import LoginRequired
@@ -25,7 +25,7 @@ from bot.web.routes_health import router as health_router
 from bot.web.routes_kb import router as kb_router
 from bot.web.routes_widget import install_widget
 from bot.web.templating import STATIC_DIR
-from bot.worker import DraftingWorker, test_service_overrides
+from bot.worker import DraftingWorker
 
 # Console and KB-editor pages may only run our own scripts and are never framed.
 # The public buyer API takes a few KB of text; other routes (KB uploads) set their own limits.
@@ -44,10 +44,7 @@ _HTML_SECURITY_HEADERS = {
 
 def start_background(services: Services, settings: Settings) -> DraftingWorker | None:
     """Cross-process events on PostgreSQL, and the in-process drafting worker if enabled."""
-    on_postgres = services.engine.dialect.name == "postgresql"
-    if on_postgres:
-        url = services.engine.url.set(drivername="postgresql")
-        services.events.relay_through_postgres(url.render_as_string(hide_password=False))
+    on_postgres = start_event_relay(services)
     if not settings.worker_in_process:
         return None
     # Embedded (SQLite) means one worker: claims left in the database are from a dead run.
@@ -64,9 +61,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
-        app.state.services = services or build_services(
-            settings, **test_service_overrides(settings)
-        )
+        app.state.services = services or build_services(settings)
         worker = start_background(app.state.services, settings)
         try:
             yield

@@ -9,16 +9,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.accounts.errors import AccountError
-from bot.conversations.errors import WorkflowError
-from ingest.errors import IngestError
-from knowledge_base.errors import KnowledgeBaseError
+from knowledge_base.error_base import DraftdeskError
 
 log = logging.getLogger(__name__)
 
 
-class ApiError(Exception):
+class ApiError(DraftdeskError):
     """An error raised by a route with a stable code and an HTTP status."""
+
+    code = "api_error"
+    status = 400
 
     def __init__(
         self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None
@@ -26,7 +26,6 @@ class ApiError(Exception):
         super().__init__(message)
         self.status = status
         self.code = code
-        self.message = message
         self.headers = headers or {}
 
 
@@ -39,27 +38,14 @@ def error_response(
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Map every known error type to the one JSON shape."""
+    """Map every error of ours (one tree, :class:`DraftdeskError`) to the one JSON shape."""
 
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, exc.headers)
-
-    @app.exception_handler(KnowledgeBaseError)
-    async def _kb_error(_: Request, exc: KnowledgeBaseError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message)
-
-    @app.exception_handler(IngestError)
-    async def _ingest_error(_: Request, exc: IngestError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message)
-
-    @app.exception_handler(WorkflowError)
-    async def _workflow_error(_: Request, exc: WorkflowError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message)
-
-    @app.exception_handler(AccountError)
-    async def _account_error(_: Request, exc: AccountError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message)
+    @app.exception_handler(DraftdeskError)
+    async def _draftdesk_error(_: Request, exc: DraftdeskError) -> JSONResponse:
+        if exc.status >= 500:
+            log.warning("%s: %s", exc.code, exc.message)
+        headers = exc.headers if isinstance(exc, ApiError) else None
+        return error_response(exc.status, exc.code, exc.message, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -11,7 +11,8 @@ import math
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+
+from knowledge_base.clock import MonotonicClock
 
 
 class SlidingWindowLimiter:
@@ -22,7 +23,7 @@ class SlidingWindowLimiter:
         *,
         limit: int,
         window_seconds: float = 60.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: MonotonicClock = time.monotonic,
         max_keys: int = 100_000,
     ) -> None:
         self.limit = limit

@@ -10,11 +10,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, status
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from bot.kb_editor.articles import ArticleEditor
-from bot.kb_editor.errors import KbEditorError
 from bot.web.deps import CurrentAgent, CurrentLead, ServicesDep
 from bot.web.errors import error_response
 from bot.web.templating import templates
@@ -52,12 +50,8 @@ class LeadRequired(Exception):
 
 
 def install_kb_editor_errors(app: FastAPI) -> None:
-    """Editor errors in the one error shape (``{"error": {"code", "message"}}``), and the
-    KB pages' "leads only" answer as an HTML page."""
-
-    @app.exception_handler(KbEditorError)
-    async def _kb_editor_error(_: Request, exc: KbEditorError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message)
+    """The KB pages' HTML answers ("not found", "leads only"); every other editor error takes
+    the one JSON shape of :func:`bot.web.errors.install_error_handlers`."""
 
     @app.exception_handler(ArticleNotFound)
     async def _article_not_found(request: Request, exc: ArticleNotFound) -> Response:

@@ -164,7 +164,7 @@ def _page(
     request: Request, workflow: Workflow, user: AuthenticatedUser, *, view: str,
     draft_id: int | None = None, conversation_id: str | None = None,
     flash: str | None = None, error: str | None = None, edited_text: str | None = None,
-    blocked_checks: list[str] | None = None, status_code: int = 200,
+    blocked_checks: list[dict[str, str]] | None = None, status_code: int = 200,
 ) -> Response:
     context = _queue_context(workflow, view)
     draft = None
@@ -237,9 +237,14 @@ async def _act(
         outcome = await run_in_threadpool(action)
     except WorkflowError as exc:
         message = exc.message[:1].upper() + exc.message[1:]
-        blocked = exc.check_ids if isinstance(exc, BlockedByChecks) else []
-        if blocked:
-            message = f"{message} ({', '.join(blocked)})"
+        blocked: list[dict[str, str]] = []
+        if isinstance(exc, BlockedByChecks):
+            blocked = [
+                {"id": check_id, "problem": problem}
+                for check_id, problem in zip(
+                    exc.check_ids, exc.problems or [""] * len(exc.check_ids), strict=False
+                )
+            ]
         status = exc.status
 
         def again() -> Response:

@@ -20,15 +20,14 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.middleware.cors import CORSMiddleware
-from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.settings import Settings
+from bot.web.templating import templates
 
 log = logging.getLogger(__name__)
 
 WIDGET_JS = Path(__file__).resolve().parent / "static" / "widget.js"
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 # The buyer endpoints only; agent actions that share the prefix (…/reply, …/close) do not match.
 BUYER_API_PATHS = re.compile(
     r"^/api/v1/conversations(?:/[^/]+(?:/(?:messages|events|handoff))?)?/?$"
@@ -87,7 +86,6 @@ def widget_etag(body: bytes) -> str:
 def build_widget_router(settings: Settings) -> APIRouter:
     """``GET /widget.js`` and ``GET /demo``."""
     router = APIRouter(include_in_schema=False)
-    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
     @router.get("/widget.js")
     def widget_js(request: Request) -> Response:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ingest.errors import CorruptDocument, EmptyDocument, IngestError, UnsupportedFileType
-from ingest.loaders.base import LoadedArticle, clean_text, one_line
+from ingest.loaders.base import LoadedArticle, normalise_document_text, one_line
 from ingest.loaders.documents import load_docx, load_pdf
 from ingest.loaders.faq_csv import load_csv
 from ingest.loaders.markup import load_html, load_markdown, load_text
@@ -19,9 +19,9 @@ from ingest.loaders.markup import load_html, load_markdown, load_text
 __all__ = [
     "SUPPORTED_EXTENSIONS",
     "LoadedArticle",
-    "clean_text",
     "iter_source_files",
     "load_file",
+    "normalise_document_text",
 ]
 
 _Loader = Callable[[Path, bytes], list[LoadedArticle]]

@@ -49,7 +49,7 @@ def _is_invisible(char: str) -> bool:
 _LINE_ENDINGS = re.compile("\r\n|\r|\u2028|\u2029|\x85|\x0b|\x0c")
 
 
-def clean_text(text: str) -> str:
+def normalise_document_text(text: str) -> str:
     """Normalise line endings and NFC, turn exotic spaces into spaces, drop invisibles."""
     text = _LINE_ENDINGS.sub("\n", text)
     text = unicodedata.normalize("NFC", text)
@@ -140,9 +140,9 @@ def make_content(where: str | Path, **fields: Any) -> ArticleContent:
     cleaned: dict[str, Any] = {}
     for name, value in fields.items():
         if isinstance(value, str):
-            cleaned[name] = clean_text(value)
+            cleaned[name] = normalise_document_text(value)
         elif isinstance(value, list):
-            cleaned[name] = [clean_text(str(item)) for item in value]
+            cleaned[name] = [normalise_document_text(str(item)) for item in value]
         else:
             cleaned[name] = value
     if not str(cleaned.get("body", "")).strip():

@@ -15,9 +15,9 @@ from ingest.errors import CorruptDocument, EmptyDocument
 from ingest.loaders.base import (
     Block,
     LoadedArticle,
-    clean_text,
     join_blocks,
     make_content,
+    normalise_document_text,
     one_line,
     split_title_line,
     title_from_stem,
@@ -43,10 +43,10 @@ def load_pdf(path: Path, data: bytes) -> list[LoadedArticle]:
         raise CorruptDocument(
             f"{path}: is not a readable PDF ({type(exc).__name__}: {one_line(str(exc))})"
         ) from exc
-    text = clean_text("\n\n".join(page.strip() for page in pages if page.strip()))
+    text = normalise_document_text("\n\n".join(page.strip() for page in pages if page.strip()))
     if not text.strip():
         raise EmptyDocument(f"{path}: has no text layer (a scan? run OCR first)")
-    title = one_line(clean_text(str(meta_title)))
+    title = one_line(normalise_document_text(str(meta_title)))
     if title:
         body = text.strip()
     else:
@@ -85,17 +85,17 @@ def load_docx(path: Path, data: bytes) -> list[LoadedArticle]:
         raise CorruptDocument(
             f"{path}: is not a readable DOCX ({type(exc).__name__}: {one_line(str(exc))})"
         ) from exc
-    body = clean_text(join_blocks(blocks))
+    body = normalise_document_text(join_blocks(blocks))
     if not body.strip():
         raise EmptyDocument(f"{path}: has no text")
-    title = one_line(clean_text(core_title)) or first_heading or title_from_stem(path)
+    title = one_line(normalise_document_text(core_title)) or first_heading or title_from_stem(path)
     content = make_content(path, title=title, body=body)
     return [LoadedArticle(article_id=slugify(path.stem), content=content, source=str(path))]
 
 
 def _paragraph_block(paragraph: Paragraph) -> tuple[Block | None, str]:
     """The paragraph as a block, and its text if it is a title or a heading."""
-    text = clean_text(paragraph.text).strip()
+    text = normalise_document_text(paragraph.text).strip()
     if not text:
         return None, ""
     style = (paragraph.style.name if paragraph.style is not None else None) or ""
@@ -126,7 +126,7 @@ def _table_rows(table: Table) -> list[Block]:
     for row in table.rows:
         cells: list[str] = []
         for cell in row.cells:
-            text = one_line(clean_text(cell.text))
+            text = one_line(normalise_document_text(cell.text))
             if text and (not cells or cells[-1] != text):  # merged cells repeat their text
                 cells.append(text)
         if cells:

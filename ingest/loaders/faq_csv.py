@@ -7,7 +7,13 @@ import io
 from pathlib import Path
 
 from ingest.errors import CorruptDocument, EmptyDocument, IngestError
-from ingest.loaders.base import LoadedArticle, clean_text, decode_text, make_content, one_line
+from ingest.loaders.base import (
+    LoadedArticle,
+    decode_text,
+    make_content,
+    normalise_document_text,
+    one_line,
+)
 from knowledge_base.repository import slugify
 
 # Accepted header names (case-insensitive) for each role, first match wins.
@@ -25,7 +31,7 @@ def load_csv(path: Path, data: bytes) -> list[LoadedArticle]:
     any bad row raises CorruptDocument naming the lines, and nothing from the file is
     imported, so a fixed file can simply be ingested again.
     """
-    text = clean_text(decode_text(data, path))
+    text = normalise_document_text(decode_text(data, path))
     if not text.strip():
         raise EmptyDocument(f"{path}: has no text")
     rows = _rows_with_lines(text, path)

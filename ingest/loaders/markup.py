@@ -14,10 +14,10 @@ from ingest.errors import CorruptDocument, EmptyDocument
 from ingest.loaders.base import (
     Block,
     LoadedArticle,
-    clean_text,
     decode_text,
     join_blocks,
     make_content,
+    normalise_document_text,
     one_line,
     split_title_line,
     title_from_stem,
@@ -31,7 +31,7 @@ _ARTICLE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
 
 def load_markdown(path: Path, data: bytes) -> list[LoadedArticle]:
     """A Markdown article; id from front matter ``id`` or the slug of the file name."""
-    text = clean_text(decode_text(data, path))
+    text = normalise_document_text(decode_text(data, path))
     try:
         _, body = split_front_matter(text)
         if not body.strip():
@@ -60,7 +60,7 @@ def _front_matter_id(value: Any, path: Path) -> str:
 
 def load_text(path: Path, data: bytes) -> list[LoadedArticle]:
     """Plain text: the first non-empty line is the title, the rest is the body."""
-    text = clean_text(decode_text(data, path))
+    text = normalise_document_text(decode_text(data, path))
     if not text.strip():
         raise EmptyDocument(f"{path}: has no text")
     title, body = split_title_line(text, path)
@@ -118,7 +118,7 @@ def _parse_html(data: bytes) -> Any:
 def _html_title(root: Any) -> str:
     for element in root.iter("title", "h1"):
         if element.tag == "title" or not _is_hidden(element):
-            text = clean_text(one_line(element.text_content()))
+            text = normalise_document_text(one_line(element.text_content()))
             if text.strip():
                 return text.strip()
     return ""

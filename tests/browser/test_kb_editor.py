@@ -8,7 +8,6 @@ text returns; an agent cannot edit; a stale edit is a conflict; a PDF upload bec
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,20 +15,18 @@ from typing import Any
 
 import httpx
 import pytest
-from fpdf import FPDF
 from playwright.sync_api import Browser, Page, expect
 
-from bot.accounts.service import create_user, set_password
 from bot.services import Services
 from bot.web.app import create_app
 from ingest.embedder import Embedder
 from knowledge_base import repository as kb
+from tests.factories import add_user, pdf_bytes
 from tests.kb_editor_support import (
     NEW_TOPIC_BODY,
     NEW_TOPIC_QUESTION,
     DemoTemplate,
     demo_services,
-    demo_template,
 )
 from tests.workflow_support import LiveServer, wait_for
 
@@ -39,20 +36,14 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "a long enough password"
 
 
-@pytest.fixture(scope="session")
-def template(real_embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
-    return demo_template(real_embedder, tmp_path_factory.mktemp("kb-demo"))
-
-
 @pytest.fixture
 def server(
-    template: DemoTemplate, real_embedder: Embedder, tmp_path: Path
+    demo_kb_template: DemoTemplate, real_embedder: Embedder, tmp_path: Path
 ) -> Iterator[LiveServer]:
-    services = demo_services(template, embedder=real_embedder, directory=tmp_path,
+    services = demo_services(demo_kb_template, embedder=real_embedder, directory=tmp_path,
                              worker_in_process=True)
     for email, role in (("lead@example.com", "lead"), ("agent@example.com", "agent")):
-        create_user(services.session_factory, email=email, role=role)
-        set_password(services.session_factory, email=email, password=PASSWORD)
+        add_user(services.session_factory, email=email, role=role, password=PASSWORD)
     live = LiveServer(create_app(services.settings, services=services))
     live.services = services  # type: ignore[attr-defined]
     live.start()
@@ -209,7 +200,7 @@ def test_stale_edit_is_a_conflict_with_both_texts_shown(server: LiveServer, page
 
     # Meanwhile another lead saves through the API.
     services = _services(server)
-    token = create_user(services.session_factory, email="other@example.com", role="lead").token
+    token = add_user(services.session_factory, email="other@example.com", role="lead").token
     with services.session_factory() as session:
         current = kb.to_public(kb.get_article(session, article_id="warranty"))
     other = httpx.put(
@@ -235,15 +226,9 @@ def test_stale_edit_is_a_conflict_with_both_texts_shown(server: LiveServer, page
 
 
 def _pdf(path: Path) -> Path:
-    pdf = FPDF()
-    pdf.set_title("Chopping board care")
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=12)
-    pdf.multi_cell(0, 8, "Oil your wooden chopping board once a month with food-safe "
-                         "mineral oil. Never put it in the dishwasher.")
-    out = io.BytesIO()
-    pdf.output(out)
-    path.write_bytes(out.getvalue())
+    path.write_bytes(pdf_bytes("Oil your wooden chopping board once a month with food-safe "
+                               "mineral oil. Never put it in the dishwasher.",
+                               title="Chopping board care"))
     return path
 
 

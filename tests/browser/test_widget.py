@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -23,22 +22,17 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Route, expect
 
+from tests.conftest import SECRET_ENV_PREFIXES
+from tests.workflow_support import free_port
+
 pytestmark = pytest.mark.browser
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
-_NOT_INHERITED = ("DRAFTDESK_", "SLACK_", "OPENAI_", "ANTHROPIC_", "LANGCHAIN_", "LANGSMITH_")
 SELLER = "Brightwater Home"
 ACK = "A person from our team will reply"
 REVIEWING = "A person from the team is reviewing your message"
 CANT_REACH = "We can’t reach the team right now"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class LiveServer:
@@ -53,11 +47,10 @@ class LiveServer:
         self.seller_origin = seller_origin
         self.data_dir = data_dir
         self.log_path = data_dir / "server.log"
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(_NOT_INHERITED)}
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(SECRET_ENV_PREFIXES)}
         self.env.update({
             "DRAFTDESK_ENVIRONMENT": "test",
             "DRAFTDESK_DATA_DIR": str(data_dir),
-            "DRAFTDESK_TEST_SERVICES_HOOK": "tests.fakes:worker_test_kit",
             "DRAFTDESK_WIDGET_ORIGINS": self.seller_origin,
             "DRAFTDESK_WORKER_POLL_SECONDS": "0.1",
             # Every browser request comes from 127.0.0.1: lift the per-IP limit.
@@ -73,7 +66,8 @@ class LiveServer:
     def start(self, *, timeout: float = 90.0) -> None:
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "bot.web.app:create_app", "--factory",
+                [sys.executable, "-m", "tests.with_fake_services", "uvicorn",
+                 "bot.web.app:create_app", "--factory",
                  "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
                  "--timeout-graceful-shutdown", "2"],
                 cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,

@@ -13,6 +13,9 @@ import pytest
 
 from tests.conftest import DEMO_KB, REPO_ROOT
 
+# Every command here that reaches the index loads the real model in its own process.
+pytestmark = pytest.mark.slow
+
 
 def run_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DRAFTDESK_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import pytest
 
 from bot.drafting.interface import DraftRequest
-from bot.drafting.pipeline import build_pipeline
+from bot.services import build_pipeline
 from bot.settings import Settings
 from tests.fakes import ScriptedChatModel
 

@@ -39,6 +39,7 @@ def outbound_blocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
     yield attempts
 
 
+@pytest.mark.slow
 def test_ingest_and_ask_work_with_the_network_blocked(
     outbound_blocked: list[Any], tmp_path: Path
 ) -> None:

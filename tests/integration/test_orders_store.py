@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.drafting.schema import OrderFacts
+from bot.facts import OrderFacts
 from bot.orders import (
     DRAFTDESK_CSV_COLUMNS,
     OrderUpsert,

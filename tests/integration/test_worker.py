@@ -12,7 +12,7 @@ from bot.conversations.context import WorkflowConfig
 from bot.conversations.models import Conversation, Draft
 from bot.conversations.service import Workflow
 from bot.drafting.interface import DraftRequest
-from bot.drafting.schema import DraftReply
+from bot.facts import DraftReply
 from bot.worker import DraftingWorker
 from knowledge_base.db import utcnow
 from tests.fakes import FakeDrafter, RecordingEvents

@@ -1,7 +1,7 @@
 """Real processes: two ``draftdesk worker`` on one queue, and ``kill -9`` of ``draftdesk serve``.
 
-The processes run with a fast fake drafter through the test-only services hook
-(``DRAFTDESK_TEST_SERVICES_HOOK``, honoured only with ``DRAFTDESK_ENVIRONMENT=test``).
+The processes run with a fast fake drafter: ``python -m tests.with_fake_services`` is the
+real CLI with fakes wired at the composition root.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ def _env(settings: Any, **extra: str) -> dict[str, str]:
         "DRAFTDESK_ENVIRONMENT": "test",
         "DRAFTDESK_DATABASE_URL": settings.database_url,
         "DRAFTDESK_DATA_DIR": str(settings.data_dir),
-        "DRAFTDESK_TEST_SERVICES_HOOK": "tests.fakes:worker_test_kit",
         "DRAFTDESK_WORKER_POLL_SECONDS": "0.05",
         "PYTHONPATH": str(REPO_ROOT),
         "HF_HUB_OFFLINE": "1",
@@ -55,7 +54,8 @@ def test_two_worker_processes_draft_each_message_exactly_once(workflow_services:
         wf.receive_buyer_message(conversation_id=conversation.id, text=f"Question number {n}")
     env = _env(workflow_services.settings, DRAFTDESK_TEST_DRAFT_DELAY="0.005")
     workers = [
-        subprocess.Popen([sys.executable, "-m", "bot", "worker", "--exit-when-idle"],
+        subprocess.Popen([sys.executable, "-m", "tests.with_fake_services", "worker",
+                          "--exit-when-idle"],
                          cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
         for _ in range(2)
@@ -80,7 +80,7 @@ def test_kill_9_while_drafting_loses_nothing_and_drafts_once(
     base = f"http://127.0.0.1:{port}"
     env = _env(workflow_services.settings, DRAFTDESK_TEST_DRAFT_DELAY="0.3",
                DRAFTDESK_WORKER_IN_PROCESS="true", DRAFTDESK_WORKER_LEASE_SECONDS="2")
-    command = [sys.executable, "-m", "bot", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "tests.with_fake_services", "serve", "--port", str(port)]
     log = (tmp_path / "serve.log").open("w")
 
     def start() -> subprocess.Popen[bytes]:

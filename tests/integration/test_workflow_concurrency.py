@@ -60,7 +60,7 @@ def test_concurrent_approvals_send_exactly_once(workflow_services: Any) -> None:
     wf = workflow_services.workflow
     actions = [
         (lambda n=n: wf.approve(draft_id=draft_id, actor=f"agent{n}@example.com",
-                                text=f"Hi, reply number {n}."))
+                                text=f"Hi, reply from agent {chr(ord('A') + n)}."))
         for n in range(8)
     ]
     results = _race(actions)

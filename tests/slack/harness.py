@@ -148,7 +148,7 @@ class SlackHarness:
             index=InMemoryIndex(),
         )
         sleep = RecordingSleep()
-        services.extras["slack_sleep"] = sleep
+        services.retry_sleep = sleep
         try:
             with TestClient(create_app(settings, services=services)) as client:
                 harness = cls(client, services, mock, sleep)

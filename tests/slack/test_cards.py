@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from bot.drafting.schema import CheckResult, Citation, DraftReply, OrderFacts, PolicyVerdict
+from bot.facts import CheckResult, Citation, DraftReply, OrderFacts, PolicyVerdict
 from bot.slack.cards import (
     ACTION_IDS,
     CardView,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from bot.drafting.schema import CheckResult, DraftReply
+from bot.facts import CheckResult, DraftReply
 from bot.settings import Settings
 from bot.slack.cards import ACTION_IDS
 from tests.fakes import FakeDrafter

@@ -14,6 +14,7 @@ from bot.settings import Settings
 from bot.slack.errors import SlackNotConfigured
 from bot.web.app import create_app
 from bot.worker import DraftingWorker
+from tests import with_fake_services
 from tests.fakes import FakeDrafter, FakeEmbedder, InMemoryIndex
 from tests.slack.harness import CHANNEL, SIGNING_SECRET, action_values, slack_settings
 from tests.slack.mock_web_api_server import MockSlackWebApi
@@ -76,7 +77,9 @@ def test_cli_slack_refuses_when_slack_is_off() -> None:
     assert "Slack is off" in result.output
 
 
-def test_cli_slack_once_posts_the_cards_owed(tmp_path: Path, mock_slack: MockSlackWebApi) -> None:
+def test_cli_slack_once_posts_the_cards_owed(
+    tmp_path: Path, mock_slack: MockSlackWebApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = slack_settings(tmp_path, api_url=mock_slack.url)
     services = build_services(settings, drafter=FakeDrafter(), embedder=FakeEmbedder(),
                               index=InMemoryIndex())
@@ -87,9 +90,9 @@ def test_cli_slack_once_posts_the_cards_owed(tmp_path: Path, mock_slack: MockSla
     services.close()
     assert mock_slack.calls() == []
 
+    with_fake_services.install(monkeypatch)
     env = {
         "DRAFTDESK_ENVIRONMENT": "test",
-        "DRAFTDESK_TEST_SERVICES_HOOK": "tests.fakes:worker_test_kit",
         "DRAFTDESK_DATA_DIR": str(settings.data_dir),
         "DRAFTDESK_SLACK_MODE": "http",
         "SLACK_BOT_TOKEN": "xoxb-cli",

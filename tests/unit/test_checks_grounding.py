@@ -11,7 +11,7 @@ import pytest
 
 from bot.checks import CheckContext, run_checks
 from bot.checks.figures import extract_figures, known_facts
-from bot.drafting.schema import PolicyVerdict
+from bot.facts import PolicyVerdict
 
 CHECK = "grounding.figures_supported"
 BUYER = "Hi, my kettle arrived damaged. Order 112-3456789-1234567. I bought 2 of them."

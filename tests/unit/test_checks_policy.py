@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from bot.checks import CheckContext, run_checks
-from bot.drafting.schema import CheckResult, PolicyVerdict
+from bot.facts import CheckResult, PolicyVerdict
 
 RETURN_REFUSED = PolicyVerdict(
     kind="return",

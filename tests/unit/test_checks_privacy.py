@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.checks import CheckContext, run_checks
-from bot.drafting.schema import CheckResult
+from bot.facts import CheckResult
 
 BUYER = (
     "Hi, my kettle arrived damaged. Order 112-3456789-1234567. You can reach me on "

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.checks import CHECKS, CheckContext, run_checks
-from bot.drafting.schema import CheckResult
+from bot.facts import CheckResult
 
 BUYER = "Hi, my kettle arrived damaged and the lid is cracked. Can I send it back?"
 ACK = "I'm sorry your kettle arrived damaged — thank you for telling us."

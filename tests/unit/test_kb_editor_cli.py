@@ -13,6 +13,7 @@ from bot.settings import Settings
 from knowledge_base import repository as kb
 from knowledge_base.db import make_engine, make_session_factory
 from knowledge_base.schemas import ArticlePublic
+from tests import with_fake_services
 
 DEMO_ARTICLES = Path(__file__).resolve().parents[2] / "knowledge_base" / "demo" / "articles"
 
@@ -20,7 +21,7 @@ DEMO_ARTICLES = Path(__file__).resolve().parents[2] / "knowledge_base" / "demo" 
 def _use(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
     monkeypatch.setenv("DRAFTDESK_DATA_DIR", str(data_dir))
     monkeypatch.setenv("DRAFTDESK_ENVIRONMENT", "test")
-    monkeypatch.setenv("DRAFTDESK_TEST_SERVICES_HOOK", "tests.fakes:worker_test_kit")
+    with_fake_services.install(monkeypatch)
 
 
 def _articles(data_dir: Path) -> dict[str, ArticlePublic]:

@@ -3,18 +3,14 @@ export/import — without the web layer."""
 
 from __future__ import annotations
 
-import io
-import uuid
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fpdf import FPDF
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.conversations.models import Conversation, Draft, Message
+from bot.conversations.models import Draft
 from bot.database import upgrade_to_head
 from bot.kb_editor import overview, review, transfer, uploads
 from bot.kb_editor.errors import ImportRejected, SuggestionClosed, SuggestionStale, UploadRejected
@@ -23,6 +19,7 @@ from knowledge_base import repository as kb
 from knowledge_base.db import make_engine, make_session_factory, transaction, utcnow
 from knowledge_base.models import Article, AuditLog
 from knowledge_base.schemas import ArticleCreate, ArticleUpdate
+from tests.factories import add_draft, pdf_bytes
 from tests.fakes import FakeEmbedder
 
 WARRANTY = (
@@ -46,35 +43,6 @@ def _article(session: Session, title: str = "Our warranty", body: str = WARRANTY
     )
 
 
-def _draft(
-    session: Session, *, question: str, text: str = "Thanks for asking.", status: str = "sent",
-    final_text: str | None = None, handoff: bool = False, handoff_reason: str | None = None,
-    confidence: float = 0.9, citations: list[dict[str, Any]] | None = None,
-    age_days: float = 0,
-) -> Draft:
-    now = utcnow() - timedelta(days=age_days)
-    conversation = Conversation(
-        id=str(uuid.uuid4()), token_hash=uuid.uuid4().hex, channel="widget", state="answered",
-        created_at=now, updated_at=now,
-    )
-    session.add(conversation)
-    session.flush()
-    message = Message(conversation_id=conversation.id, role="buyer", text=question,
-                      status="answered", created_at=now)
-    session.add(message)
-    session.flush()
-    draft = Draft(
-        conversation_id=conversation.id, message_id=message.id, message_ids=[message.id],
-        status=status, text=text, handoff=handoff, handoff_reason=handoff_reason,
-        confidence=confidence, citations=citations or [], kb_revisions={}, created_at=now,
-        due_at=now + timedelta(hours=24),
-        final_text=final_text if final_text is not None else (text if status == "sent" else None),
-    )
-    session.add(draft)
-    session.flush()
-    return draft
-
-
 def _cite(article: Article, revision: int = 1) -> list[dict[str, Any]]:
     return [{"article_id": article.id, "revision": revision, "title": "t", "chunk_id": "c"}]
 
@@ -89,11 +57,11 @@ def test_article_rows_count_citations_of_the_last_30_days_and_unedited_share(
         warranty = _article(session)
         _article(session, title="Delivery times", body="Parcels arrive in 2 days.")
         cite = _cite(warranty)
-        _draft(session, question="q1", citations=cite)  # sent unedited
-        _draft(session, question="q2", citations=cite, final_text="Edited reply text.")
-        _draft(session, question="q3", citations=cite, status="rejected")
-        _draft(session, question="q4", citations=cite, status="pending_review")
-        _draft(session, question="old", citations=cite, age_days=45)
+        add_draft(session, question="q1", citations=cite)  # sent unedited
+        add_draft(session, question="q2", citations=cite, final_text="Edited reply text.")
+        add_draft(session, question="q3", citations=cite, status="rejected")
+        add_draft(session, question="q4", citations=cite, status="pending_review")
+        add_draft(session, question="old", citations=cite, age_days=45)
     with factory() as session:
         rows = {r.article.id: r for r in overview.article_rows(session, now=utcnow())}
         usage = rows[warranty.id].usage
@@ -111,17 +79,18 @@ def test_article_rows_count_citations_of_the_last_30_days_and_unedited_share(
 
 def test_gap_questions_come_from_failed_drafts_only(factory: sessionmaker[Session]) -> None:
     with transaction(factory) as session:
-        _draft(session, question="Can you engrave my name on the knife?", status="pending_review",
-               handoff=True, handoff_reason="no_knowledge", confidence=0.1)
-        _draft(session, question="Is engraving of knives possible?", status="rejected")
-        _draft(session, question="I want to sue you", handoff=True,
-               handoff_reason="sensitive:legal", status="pending_review")
-        _draft(session, question="Where is my parcel?", text="It ships today from us.",
-               final_text="It ships today from us.")
-        _draft(session, question="Do you sell garden chairs?", text="We only sell kitchenware.",
-               final_text="Yes: our garden range launches in May, with chairs and tables.")
-        _draft(session, question="Superseded one", status="superseded", handoff=True,
-               handoff_reason="no_knowledge")
+        add_draft(session, question="Can you engrave my name on the knife?",
+                  status="pending_review", handoff=True, handoff_reason="no_knowledge",
+                  confidence=0.1)
+        add_draft(session, question="Is engraving of knives possible?", status="rejected")
+        add_draft(session, question="I want to sue you", handoff=True,
+                  handoff_reason="sensitive:legal", status="pending_review")
+        add_draft(session, question="Where is my parcel?", text="It ships today from us.",
+                  final_text="It ships today from us.")
+        add_draft(session, question="Do you sell garden chairs?", text="We only sell kitchenware.",
+                  final_text="Yes: our garden range launches in May, with chairs and tables.")
+        add_draft(session, question="Superseded one", status="superseded", handoff=True,
+                  handoff_reason="no_knowledge")
     clusters = overview.knowledge_gaps(
         session_factory=factory, embedder=FakeEmbedder(dimension=256), now=utcnow(),
         similarity=0.3,
@@ -143,8 +112,8 @@ def _edited_draft(session: Session, article: Article) -> Draft:
     draft_text = "Hi Maria,\n\n" + WARRANTY.split("\n")[0] + "\n\nBest wishes,\nThe team"
     final = draft_text.replace("Electric kettles have a 2-year warranty.",
                                "Electric kettles have a 3-year warranty from delivery.")
-    return _draft(session, question="warranty?", text=draft_text, final_text=final,
-                  citations=_cite(article))
+    return add_draft(session, question="warranty?", text=draft_text, final_text=final,
+                     citations=_cite(article))
 
 
 def test_collect_then_accept_creates_a_revision_and_is_idempotent(
@@ -153,7 +122,7 @@ def test_collect_then_accept_creates_a_revision_and_is_idempotent(
     with transaction(factory) as session:
         article = _article(session)
         _edited_draft(session, article)
-        _draft(session, question="unedited", text=WARRANTY, citations=_cite(article))
+        add_draft(session, question="unedited", text=WARRANTY, citations=_cite(article))
     with transaction(factory) as session:
         assert review.collect_suggestions(session, now=utcnow()) == 1
     with transaction(factory) as session:
@@ -203,17 +172,6 @@ def test_suggestion_that_no_longer_fits_is_stale_and_can_be_dismissed(
 # --- uploads -------------------------------------------------------------------------------
 
 
-def _pdf_bytes(title: str, body: str) -> bytes:
-    pdf = FPDF()
-    pdf.set_title(title)
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=12)
-    pdf.multi_cell(0, 8, body)
-    out = io.BytesIO()
-    pdf.output(out)
-    return out.getvalue()
-
-
 def test_uploads_become_draft_articles_and_never_overwrite(
     factory: sessionmaker[Session],
 ) -> None:
@@ -221,8 +179,8 @@ def test_uploads_become_draft_articles_and_never_overwrite(
         _article(session, title="Gift wrap")
     files = [
         uploads.UploadedFile("../../etc/Gift wrap.md", b"# Gift wrap\n\nWe wrap gifts for free."),
-        uploads.UploadedFile("engraving.pdf", _pdf_bytes(
-            "Engraving", "We engrave knives and boards. Engraving takes two extra days.")),
+        uploads.UploadedFile("engraving.pdf", pdf_bytes(
+            "We engrave knives and boards. Engraving takes two extra days.", title="Engraving")),
         uploads.UploadedFile("faq.csv", b"question,answer\nDo you ship to Norway?,Yes we do.\n"),
     ]
     with transaction(factory) as session:

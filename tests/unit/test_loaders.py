@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pytest
 from docx import Document as new_docx
-from fpdf import FPDF
 from pypdf import PdfWriter
 
 from ingest.errors import CorruptDocument, EmptyDocument, IngestError, UnsupportedFileType
 from ingest.loaders import (
     SUPPORTED_EXTENSIONS,
     LoadedArticle,
-    clean_text,
     iter_source_files,
     load_file,
+    normalise_document_text,
 )
+from tests.factories import pdf_bytes
 
 # Invisible characters an attacker could hide instructions with.
 ZWSP, BIDI_OVERRIDE, WORD_JOINER, BOM = "\u200b", "\u202e", "\u2060", "\ufeff"
@@ -37,15 +37,7 @@ def only(articles: list[LoadedArticle]) -> LoadedArticle:
 
 
 def make_pdf(path: Path, pages: list[str], *, title: str | None = None) -> Path:
-    pdf = FPDF()
-    if title:
-        pdf.set_title(title)
-    pdf.set_font("Helvetica", size=12)
-    for text in pages:
-        pdf.add_page()
-        if text:
-            pdf.multi_cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
-    path.write_bytes(bytes(pdf.output()))
+    path.write_bytes(pdf_bytes(*pages, title=title))
     return path
 
 
@@ -495,9 +487,9 @@ def test_invisible_unicode_is_stripped_from_pdf_and_docx(tmp_path: Path) -> None
 
 
 def test_clean_text_normalises_spaces_line_endings_and_controls() -> None:
-    assert clean_text("a\u00a0b\r\nc\rd\u2028e\x07f\tg\u00adh") == "a b\nc\nd\nef\tgh"
-    assert clean_text("cafe\u0301") == "café"  # NFC
-    assert clean_text("ok \U0001f44d\ufe0f") == "ok \U0001f44d"
+    assert normalise_document_text("a\u00a0b\r\nc\rd\u2028e\x07f\tg\u00adh") == "a b\nc\nd\nef\tgh"
+    assert normalise_document_text("cafe\u0301") == "café"  # NFC
+    assert normalise_document_text("ok \U0001f44d\ufe0f") == "ok \U0001f44d"
 
 
 # --- directory walking ----------------------------------------------------------------

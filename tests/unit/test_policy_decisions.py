@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.drafting.schema import OrderFacts, OrderItemFacts, PolicyVerdict
+from bot.facts import OrderFacts, OrderItemFacts, PolicyVerdict
 from bot.orders.schemas import OrderLineFacts
 from bot.orders.status import OrderStatus
 from bot.policy import (

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import time_machine
 
-from bot.drafting.schema import OrderFacts, OrderItemFacts
+from bot.facts import OrderFacts, OrderItemFacts
 from bot.orders.schemas import OrderLineFacts
 from bot.policy import (
     DEMO_POLICY_FILE,

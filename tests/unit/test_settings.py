@@ -43,3 +43,30 @@ def test_production_refuses_placeholder_secrets() -> None:
     with pytest.raises(ValueError, match="DRAFTDESK_SECRET_KEY"):
         Settings(environment="production")
     Settings(environment="production", secret_key="k" * 40)
+
+
+def test_env_file_comes_from_the_data_dir_not_the_working_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("DRAFTDESK_ENV_FILE")  # the test-wide "no .env" switch
+    (tmp_path / ".env").write_text("DRAFTDESK_SELLER_NAME=From the working directory\n")
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / ".env").write_text("DRAFTDESK_SELLER_NAME=From the data dir\n")
+    monkeypatch.chdir(tmp_path)
+    assert Settings().seller_name == "Brightwater Home"  # ./var/.env does not exist
+    monkeypatch.setenv("DRAFTDESK_DATA_DIR", str(data_dir))
+    assert Settings().seller_name == "From the data dir"
+
+
+def test_env_file_can_be_named_explicitly(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    named = tmp_path / "draftdesk.env"
+    named.write_text("DRAFTDESK_SELLER_NAME=From the named file\nSLACK_BOT_TOKEN=xoxb-file\n")
+    monkeypatch.setenv("DRAFTDESK_ENV_FILE", str(named))
+    settings = Settings()
+    assert settings.seller_name == "From the named file"
+    assert settings.slack_bot_token is not None
+    monkeypatch.setenv("DRAFTDESK_SELLER_NAME", "From the environment")
+    assert Settings().seller_name == "From the environment"  # the environment still wins

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.conversations.context import clean_text
+from bot.conversations.context import validate_message_text
 from bot.conversations.errors import InvalidMessage
 from bot.conversations.states import (
     DRAFT_TRANSITIONS,
@@ -60,8 +60,8 @@ def test_conversation_state_follows_the_buyer_messages() -> None:
 
 
 def test_clean_text_normalises_line_breaks_and_trims() -> None:
-    assert clean_text("  hello\r\nthere\r ", max_chars=100) == "hello\nthere"
-    assert clean_text("tab\tkept", max_chars=100) == "tab\tkept"
+    assert validate_message_text("  hello\r\nthere\r ", max_chars=100) == "hello\nthere"
+    assert validate_message_text("tab\tkept", max_chars=100) == "tab\tkept"
 
 
 @pytest.mark.parametrize(
@@ -77,6 +77,6 @@ def test_clean_text_normalises_line_breaks_and_trims() -> None:
 )
 def test_clean_text_refuses_bad_input(text: str, code: str) -> None:
     with pytest.raises(InvalidMessage) as caught:
-        clean_text(text, max_chars=100)
+        validate_message_text(text, max_chars=100)
     assert caught.value.code == code
     assert caught.value.status == 422

@@ -2,44 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.accounts.service import create_user
 from bot.web.app import create_app
 from bot.worker import DraftingWorker
-
-
-@pytest.fixture
-def api(workflow_services: Any) -> Iterator[TestClient]:
-    with TestClient(create_app(workflow_services.settings, services=workflow_services)) as client:
-        yield client
-
-
-def _token(services: Any, email: str, role: str) -> dict[str, str]:
-    created = create_user(services.session_factory, email=email, role=role)
-    return {"Authorization": f"Bearer {created.token}"}
-
-
-@pytest.fixture
-def agent(workflow_services: Any) -> dict[str, str]:
-    return _token(workflow_services, "agent@example.com", "agent")
-
-
-@pytest.fixture
-def lead(workflow_services: Any) -> dict[str, str]:
-    return _token(workflow_services, "lead@example.com", "lead")
-
-
-def _conversation(api: TestClient, **body: Any) -> tuple[str, dict[str, str]]:
-    response = api.post("/api/v1/conversations", json=body)
-    assert response.status_code == 201
-    payload = response.json()
-    assert set(payload) == {"id", "token"}
-    return payload["id"], {"Authorization": f"Bearer {payload['token']}"}
+from tests.factories import add_user, bearer, open_conversation
 
 
 def _drain(services: Any) -> int:
@@ -53,7 +23,8 @@ def _error(response: Any) -> str:
 
 
 def test_acceptance_flow(api: TestClient, workflow_services: Any, agent: dict[str, str]) -> None:
-    conversation_id, buyer = _conversation(api, buyer_name="Maria", locale="en")
+    conversation_id, token = open_conversation(api, buyer_name="Maria", locale="en")
+    buyer = bearer(token)
     posted = api.post(f"/api/v1/conversations/{conversation_id}/messages",
                       json={"text": "Where is my parcel?"}, headers=buyer)
     assert posted.status_code == 202
@@ -85,14 +56,15 @@ def test_acceptance_flow(api: TestClient, workflow_services: Any, agent: dict[st
     assert len(api.get(f"/api/v1/conversations/{conversation_id}/messages",
                        headers=buyer).json()["messages"]) == 3
 
-    other_id, _ = _conversation(api)
+    other_id, _ = open_conversation(api)
     wrong = api.get(f"/api/v1/conversations/{other_id}/messages", headers=buyer)
     assert wrong.status_code == 404 and _error(wrong) == "conversation_not_found"
     assert api.get("/api/v1/drafts").status_code == 401
 
 
 def test_buyer_token_is_required_and_never_reveals_existence(api: TestClient) -> None:
-    conversation_id, buyer = _conversation(api)
+    conversation_id, token = open_conversation(api)
+    buyer = bearer(token)
     for method, path in [("get", ""), ("get", "/messages"), ("post", "/handoff"),
                          ("get", "/events")]:
         url = f"/api/v1/conversations/{conversation_id}{path}"
@@ -117,17 +89,19 @@ def test_agent_endpoints_need_a_valid_token_and_the_right_role(
 
     forbidden = api.post("/api/v1/users", json={"email": "x@example.com"}, headers=agent)
     assert forbidden.status_code == 403 and _error(forbidden) == "forbidden"
-    admin = _token(workflow_services, "admin@example.com", "admin")
+    admin = bearer(add_user(workflow_services.session_factory, email="admin@example.com",
+                            role="admin").token)
     created = api.post("/api/v1/users", json={"email": "New@Example.com", "role": "lead"},
                        headers=admin)
     assert created.status_code == 201
     assert created.json()["email"] == "new@example.com"
-    new_token = {"Authorization": f"Bearer {created.json()['token']}"}
+    new_token = bearer(created.json()["token"])
     assert api.get("/api/v1/drafts", headers=new_token).status_code == 200
     duplicate = api.post("/api/v1/users", json={"email": "new@example.com"}, headers=admin)
     assert duplicate.status_code == 409 and _error(duplicate) == "user_exists"
 
-    conversation_id, buyer = _conversation(api)
+    conversation_id, token = open_conversation(api)
+    buyer = bearer(token)
     api.post(f"/api/v1/conversations/{conversation_id}/messages", json={"text": "Refund?"},
              headers=buyer)
     _drain(workflow_services)
@@ -146,7 +120,8 @@ def test_agent_endpoints_need_a_valid_token_and_the_right_role(
 def test_draft_decisions_and_manual_reply(
     api: TestClient, workflow_services: Any, agent: dict[str, str]
 ) -> None:
-    conversation_id, buyer = _conversation(api)
+    conversation_id, token = open_conversation(api)
+    buyer = bearer(token)
     api.post(f"/api/v1/conversations/{conversation_id}/messages", json={"text": "Hello"},
              headers=buyer)
     _drain(workflow_services)
@@ -211,7 +186,8 @@ def test_unknown_draft_ids_are_404(api: TestClient, agent: dict[str, str], raw: 
 def test_bad_messages_are_refused_and_nothing_is_stored(
     api: TestClient, kwargs: dict[str, Any], status: int, code: str
 ) -> None:
-    conversation_id, buyer = _conversation(api)
+    conversation_id, token = open_conversation(api)
+    buyer = bearer(token)
     kwargs = dict(kwargs)  # the parameters are shared by every backend's run
     headers = {**buyer, **kwargs.pop("headers", {})}
     response = api.post(f"/api/v1/conversations/{conversation_id}/messages", headers=headers,
@@ -235,7 +211,8 @@ def test_conversation_creation_validates_its_fields(api: TestClient) -> None:
 def test_handoff_is_idempotent_and_visible_on_drafts(
     api: TestClient, workflow_services: Any, agent: dict[str, str]
 ) -> None:
-    conversation_id, buyer = _conversation(api)
+    conversation_id, token = open_conversation(api)
+    buyer = bearer(token)
     api.post(f"/api/v1/conversations/{conversation_id}/messages", json={"text": "Help"},
              headers=buyer)
     _drain(workflow_services)
@@ -252,7 +229,8 @@ def test_rate_limits_answer_429_with_retry_after(workflow_services: Any) -> None
         update={"rate_limit_per_conversation": 2, "rate_limit_per_ip": 6}
     )
     with TestClient(create_app(settings, services=workflow_services)) as api:
-        conversation_id, buyer = _conversation(api)
+        conversation_id, token = open_conversation(api)
+        buyer = bearer(token)
         url = f"/api/v1/conversations/{conversation_id}/messages"
         assert api.post(url, json={"text": "one"}, headers=buyer).status_code == 202
         assert api.post(url, json={"text": "two"}, headers=buyer).status_code == 202

@@ -18,71 +18,44 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from bot.accounts.service import create_user, set_password
+from bot.accounts.service import set_password
 from bot.services import Services
-from bot.web.app import create_app
 from ingest.embedder import Embedder
 from knowledge_base.models import AuditLog
+from tests.factories import open_conversation
 from tests.kb_editor_support import (
     NEW_TOPIC,
     NEW_TOPIC_BODY,
     NEW_TOPIC_QUESTION,
     DemoTemplate,
     demo_services,
-    demo_template,
 )
-from tests.workflow_support import wait_for
-
-
-@pytest.fixture(scope="session")
-def template(real_embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
-    return demo_template(real_embedder, tmp_path_factory.mktemp("kb-demo"))
+from tests.workflow_support import csrf_token_in, sign_in, wait_for
 
 
 @pytest.fixture
-def services(template: DemoTemplate, real_embedder: Embedder, tmp_path: Path) -> Iterator[Services]:
+def services(
+    demo_kb_template: DemoTemplate, real_embedder: Embedder, tmp_path: Path
+) -> Iterator[Services]:
     services = demo_services(
-        template, embedder=real_embedder, directory=tmp_path, worker_in_process=True
+        demo_kb_template, embedder=real_embedder, directory=tmp_path, worker_in_process=True
     )
     yield services
     services.close()
 
 
-@pytest.fixture
-def client(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services=services)) as client:
-        yield client
-
-
-def _token(services: Services, email: str, role: str) -> dict[str, str]:
-    user = create_user(services.session_factory, email=email, role=role)
-    return {"Authorization": f"Bearer {user.token}"}
-
-
-@pytest.fixture
-def lead(services: Services) -> dict[str, str]:
-    return _token(services, "lead@example.com", "lead")
-
-
-@pytest.fixture
-def agent(services: Services) -> dict[str, str]:
-    return _token(services, "agent@example.com", "agent")
-
-
-def _ask(client: TestClient, agent: dict[str, str], text: str) -> dict[str, Any]:
+def _ask(api: TestClient, agent: dict[str, str], text: str) -> dict[str, Any]:
     """A buyer asks through the widget API; returns the pending draft the worker writes."""
-    created = client.post("/api/v1/conversations", json={"buyer_name": "Maria"})
-    assert created.status_code == 201
-    conversation = created.json()
-    posted = client.post(
-        f"/api/v1/conversations/{conversation['id']}/messages", json={"text": text},
-        headers={"Authorization": f"Bearer {conversation['token']}"},
+    conversation = open_conversation(api, buyer_name="Maria")
+    posted = api.post(
+        f"/api/v1/conversations/{conversation.id}/messages", json={"text": text},
+        headers=conversation.headers,
     )
     assert posted.status_code == 202
 
     def drafted() -> dict[str, Any] | None:
-        drafts = client.get("/api/v1/drafts?status=pending_review", headers=agent).json()
-        mine = [d for d in drafts["drafts"] if d["conversation_id"] == conversation["id"]]
+        drafts = api.get("/api/v1/drafts?status=pending_review", headers=agent).json()
+        mine = [d for d in drafts["drafts"] if d["conversation_id"] == conversation.id]
         return mine[0] if mine else None
 
     draft: dict[str, Any] = wait_for(drafted, timeout=10)
@@ -94,9 +67,9 @@ def _cited(draft: dict[str, Any]) -> dict[str, int]:
 
 
 def test_publish_edit_rollback_each_reach_the_next_draft(
-    client: TestClient, lead: dict[str, str], agent: dict[str, str]
+    api: TestClient, lead: dict[str, str], agent: dict[str, str]
 ) -> None:
-    created = client.post("/api/v1/articles", json=NEW_TOPIC, headers=lead)
+    created = api.post("/api/v1/articles", json=NEW_TOPIC, headers=lead)
     assert created.status_code == 201
     article = created.json()
     assert (article["revision"], article["status"], article["updated_by"]) == (
@@ -107,39 +80,39 @@ def test_publish_edit_rollback_each_reach_the_next_draft(
     article_id = article["id"]
 
     # A draft article is not used for drafting (the demo KB answers with another article).
-    assert article_id not in _cited(_ask(client, agent, NEW_TOPIC_QUESTION))
+    assert article_id not in _cited(_ask(api, agent, NEW_TOPIC_QUESTION))
 
-    published = client.post(f"/api/v1/articles/{article_id}/publish", headers=lead)
+    published = api.post(f"/api/v1/articles/{article_id}/publish", headers=lead)
     assert published.status_code == 200 and published.json()["status"] == "published"
-    first = _ask(client, agent, NEW_TOPIC_QUESTION)
+    first = _ask(api, agent, NEW_TOPIC_QUESTION)
     assert _cited(first) == {article_id: 1}
     assert "free of charge" in first["text"]
-    detail = client.get(f"/api/v1/drafts/{first['id']}", headers=agent).json()
+    detail = api.get(f"/api/v1/drafts/{first['id']}", headers=agent).json()
     assert detail["kb_revisions"] == {article_id: 1}  # each draft records what it used
 
-    edited = client.put(
+    edited = api.put(
         f"/api/v1/articles/{article_id}", headers=lead,
         json={**NEW_TOPIC, "revision": 1, "body": NEW_TOPIC_BODY.replace(
             "free of charge", "for a £2 handling fee")},
     )
     assert edited.status_code == 200 and edited.json()["revision"] == 2
     # Publishing is a separate step: until then drafts keep using revision 1.
-    assert _cited(_ask(client, agent, NEW_TOPIC_QUESTION)) == {article_id: 1}
-    client.post(f"/api/v1/articles/{article_id}/publish", headers=lead)
-    second = _ask(client, agent, NEW_TOPIC_QUESTION)
+    assert _cited(_ask(api, agent, NEW_TOPIC_QUESTION)) == {article_id: 1}
+    api.post(f"/api/v1/articles/{article_id}/publish", headers=lead)
+    second = _ask(api, agent, NEW_TOPIC_QUESTION)
     assert _cited(second) == {article_id: 2}
     assert "for a £2 handling fee" in second["text"]
     assert "free of charge" not in second["text"]
 
-    rolled = client.post(f"/api/v1/articles/{article_id}/rollback", json={"revision": 1},
+    rolled = api.post(f"/api/v1/articles/{article_id}/rollback", json={"revision": 1},
                          headers=lead)
     assert rolled.status_code == 200
     assert (rolled.json()["revision"], rolled.json()["status"]) == (3, "published")
-    third = _ask(client, agent, NEW_TOPIC_QUESTION)
+    third = _ask(api, agent, NEW_TOPIC_QUESTION)
     assert _cited(third) == {article_id: 3}
     assert "free of charge" in third["text"]
 
-    revisions = client.get(f"/api/v1/articles/{article_id}/revisions", headers=agent).json()
+    revisions = api.get(f"/api/v1/articles/{article_id}/revisions", headers=agent).json()
     steps = [(r["revision"], r["note"], r["updated_by"]) for r in revisions["revisions"]]
     assert steps == [
         (1, "created", "lead@example.com"),
@@ -149,33 +122,33 @@ def test_publish_edit_rollback_each_reach_the_next_draft(
     assert set(revisions["revisions"][0]) >= {"revision", "title", "body", "updated_by",
                                               "updated_at", "note"}
 
-    unpublished = client.post(f"/api/v1/articles/{article_id}/unpublish", headers=lead)
+    unpublished = api.post(f"/api/v1/articles/{article_id}/unpublish", headers=lead)
     assert unpublished.json()["status"] == "unpublished"
-    assert article_id not in _cited(_ask(client, agent, NEW_TOPIC_QUESTION))
+    assert article_id not in _cited(_ask(api, agent, NEW_TOPIC_QUESTION))
 
 
 def test_stale_edit_is_a_conflict_and_overwrites_nothing(
-    client: TestClient, lead: dict[str, str]
+    api: TestClient, lead: dict[str, str]
 ) -> None:
-    article_id = client.post("/api/v1/articles", json=NEW_TOPIC, headers=lead).json()["id"]
-    first = client.put(f"/api/v1/articles/{article_id}", headers=lead,
+    article_id = api.post("/api/v1/articles", json=NEW_TOPIC, headers=lead).json()["id"]
+    first = api.put(f"/api/v1/articles/{article_id}", headers=lead,
                        json={**NEW_TOPIC, "revision": 1, "body": "Edit by the first lead."})
     assert first.status_code == 200
-    stale = client.put(f"/api/v1/articles/{article_id}", headers=lead,
+    stale = api.put(f"/api/v1/articles/{article_id}", headers=lead,
                        json={**NEW_TOPIC, "revision": 1, "body": "Edit by the second lead."})
     assert stale.status_code == 409
     assert stale.json()["error"]["code"] == "revision_conflict"
     assert "revision 2" in stale.json()["error"]["message"]
-    current = client.get(f"/api/v1/articles/{article_id}", headers=lead).json()
+    current = api.get(f"/api/v1/articles/{article_id}", headers=lead).json()
     assert (current["revision"], current["body"]) == (2, "Edit by the first lead.")
-    revisions = client.get(f"/api/v1/articles/{article_id}/revisions", headers=lead).json()
+    revisions = api.get(f"/api/v1/articles/{article_id}/revisions", headers=lead).json()
     assert len(revisions["revisions"]) == 2
 
 
 def test_agents_read_but_get_403_on_every_write(
-    client: TestClient, lead: dict[str, str], agent: dict[str, str]
+    api: TestClient, lead: dict[str, str], agent: dict[str, str]
 ) -> None:
-    article_id = client.post("/api/v1/articles", json=NEW_TOPIC, headers=lead).json()["id"]
+    article_id = api.post("/api/v1/articles", json=NEW_TOPIC, headers=lead).json()["id"]
     writes = [
         ("post", "/api/v1/articles", NEW_TOPIC),
         ("put", f"/api/v1/articles/{article_id}", {**NEW_TOPIC, "revision": 1}),
@@ -185,52 +158,52 @@ def test_agents_read_but_get_403_on_every_write(
         ("delete", f"/api/v1/articles/{article_id}", None),
     ]
     for method, url, body in writes:
-        response = client.request(method, url, json=body, headers=agent)
+        response = api.request(method, url, json=body, headers=agent)
         assert response.status_code == 403, (method, url)
         assert response.json()["error"]["code"] == "forbidden"
-    current = client.get(f"/api/v1/articles/{article_id}", headers=agent)
+    current = api.get(f"/api/v1/articles/{article_id}", headers=agent)
     assert current.status_code == 200
     assert (current.json()["revision"], current.json()["status"]) == (1, "draft")
-    listed = client.get("/api/v1/articles", headers=agent).json()["articles"]
+    listed = api.get("/api/v1/articles", headers=agent).json()["articles"]
     assert article_id in {a["id"] for a in listed}
     assert len(listed) == 38  # the 37 demo articles and this one
 
 
 def test_missing_or_bad_token_is_401_and_bad_input_is_specific(
-    client: TestClient, lead: dict[str, str]
+    api: TestClient, lead: dict[str, str]
 ) -> None:
-    assert client.get("/api/v1/articles").status_code == 401
-    bad = client.get("/api/v1/articles", headers={"Authorization": "Bearer nope"})
+    assert api.get("/api/v1/articles").status_code == 401
+    bad = api.get("/api/v1/articles", headers={"Authorization": "Bearer nope"})
     assert (bad.status_code, bad.json()["error"]["code"]) == (401, "invalid_token")
-    missing = client.get("/api/v1/articles/no-such-article", headers=lead)
+    missing = api.get("/api/v1/articles/no-such-article", headers=lead)
     assert (missing.status_code, missing.json()["error"]["code"]) == (404, "article_not_found")
-    empty = client.post("/api/v1/articles", json={"title": "", "body": "x"}, headers=lead)
+    empty = api.post("/api/v1/articles", json={"title": "", "body": "x"}, headers=lead)
     assert (empty.status_code, empty.json()["error"]["code"]) == (422, "invalid_request")
-    too_many = client.post("/api/v1/articles", headers=lead, json={
+    too_many = api.post("/api/v1/articles", headers=lead, json={
         "title": "Q", "body": "B", "questions": [f"question {i}?" for i in range(11)]})
     assert too_many.status_code == 422
-    not_json = client.post("/api/v1/articles", content=b"{oops", headers={
+    not_json = api.post("/api/v1/articles", content=b"{oops", headers={
         **lead, "Content-Type": "application/json"})
     assert (not_json.status_code, not_json.json()["error"]["code"]) == (400, "invalid_json")
-    article_id = client.post("/api/v1/articles", json=NEW_TOPIC, headers=lead).json()["id"]
-    no_rev = client.post(f"/api/v1/articles/{article_id}/rollback", json={"revision": 9},
+    article_id = api.post("/api/v1/articles", json=NEW_TOPIC, headers=lead).json()["id"]
+    no_rev = api.post(f"/api/v1/articles/{article_id}/rollback", json={"revision": 9},
                          headers=lead)
     assert (no_rev.status_code, no_rev.json()["error"]["code"]) == (404, "revision_not_found")
-    only_published = client.get("/api/v1/articles?status=draft", headers=lead).json()
+    only_published = api.get("/api/v1/articles?status=draft", headers=lead).json()
     assert [a["id"] for a in only_published["articles"]] == [article_id]
 
 
 def test_delete_removes_the_article_from_drafting_and_is_audited(
-    client: TestClient, services: Services, lead: dict[str, str], agent: dict[str, str]
+    api: TestClient, services: Services, lead: dict[str, str], agent: dict[str, str]
 ) -> None:
-    article_id = client.post("/api/v1/articles", json=NEW_TOPIC, headers=lead).json()["id"]
-    client.post(f"/api/v1/articles/{article_id}/publish", headers=lead)
+    article_id = api.post("/api/v1/articles", json=NEW_TOPIC, headers=lead).json()["id"]
+    api.post(f"/api/v1/articles/{article_id}/publish", headers=lead)
     assert any(c.article_id == article_id for c in services.index.all_chunks())
-    deleted = client.delete(f"/api/v1/articles/{article_id}", headers=lead)
+    deleted = api.delete(f"/api/v1/articles/{article_id}", headers=lead)
     assert deleted.status_code == 204
-    assert client.get(f"/api/v1/articles/{article_id}", headers=lead).status_code == 404
+    assert api.get(f"/api/v1/articles/{article_id}", headers=lead).status_code == 404
     assert not any(c.article_id == article_id for c in services.index.all_chunks())
-    assert article_id not in _cited(_ask(client, agent, NEW_TOPIC_QUESTION))
+    assert article_id not in _cited(_ask(api, agent, NEW_TOPIC_QUESTION))
     with services.session_factory() as session:
         trail = session.execute(
             select(AuditLog.action, AuditLog.actor).where(AuditLog.entity_id == article_id)
@@ -244,17 +217,17 @@ def test_delete_removes_the_article_from_drafting_and_is_audited(
 
 
 def test_an_agents_substantial_edit_becomes_a_suggestion_a_lead_accepts(
-    client: TestClient, services: Services, lead: dict[str, str], agent: dict[str, str]
+    api: TestClient, services: Services, lead: dict[str, str], agent: dict[str, str]
 ) -> None:
     question = "How long does standard delivery take?"
-    draft = _ask(client, agent, question)
+    draft = _ask(api, agent, question)
     assert _cited(draft) == {"delivery-times": 1}
     quoted = ("After that, standard delivery takes 3–5 business days, expedited takes 2 "
               "business days, and one-day delivery takes 1 business day where it is offered.")
     assert quoted in draft["text"], draft["text"]
     corrected = ("Since March, standard delivery takes 2–4 business days and expedited "
                  "delivery takes 1–2 business days; we no longer offer one-day delivery.")
-    sent = client.post(f"/api/v1/drafts/{draft['id']}/approve", headers=agent,
+    sent = api.post(f"/api/v1/drafts/{draft['id']}/approve", headers=agent,
                        json={"text": draft["text"].replace(quoted, corrected),
                              # The figures are not in the KB yet, so the grounding check
                              # blocks until the agent says why: exactly what the KB should learn.
@@ -262,25 +235,19 @@ def test_an_agents_substantial_edit_becomes_a_suggestion_a_lead_accepts(
     assert sent.status_code == 200, sent.text
 
     set_password(services.session_factory, email="lead@example.com", password="lead password 1")
-    login_page = client.get("/login?next=/kb/suggestions")
-    login_csrf = re.search(r'name="csrf_token" value="([^"]+)"', login_page.text)
-    assert login_csrf is not None
-    client.post("/login", data={"email": "lead@example.com", "password": "lead password 1",
-                                "csrf_token": login_csrf.group(1), "next": "/kb/suggestions"})
-    page = client.get("/kb/suggestions")
+    sign_in(api, "lead@example.com", password="lead password 1", next_url="/kb/suggestions")
+    page = api.get("/kb/suggestions")
     assert page.status_code == 200
     [suggestion_id] = re.findall(r'id="suggestion-(\d+)"', page.text)
     assert "we no longer offer one-day delivery" in page.text
-    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text)
-    assert csrf is not None
-    accepted = client.post(f"/kb/suggestions/{suggestion_id}/accept",
-                           data={"csrf_token": csrf.group(1), "publish": "yes"})
-    assert accepted.status_code == 200  # the test client follows the redirect
-    article = client.get("/api/v1/articles/delivery-times", headers=lead).json()
+    accepted = api.post(f"/kb/suggestions/{suggestion_id}/accept",
+                           data={"csrf_token": csrf_token_in(page.text), "publish": "yes"})
+    assert accepted.status_code == 200  # the test api follows the redirect
+    article = api.get("/api/v1/articles/delivery-times", headers=lead).json()
     assert (article["revision"], article["published_revision"]) == (2, 2)
     assert corrected in article["body"]
     assert "After that, standard delivery takes 3–5" not in article["body"]
 
-    again = _ask(client, agent, question)
+    again = _ask(api, agent, question)
     assert _cited(again) == {"delivery-times": 2}
     assert corrected in again["text"]

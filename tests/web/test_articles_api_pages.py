@@ -7,27 +7,19 @@ Runs on SQLite, and on PostgreSQL too when DRAFTDESK_TEST_DATABASE_URL is set.
 
 from __future__ import annotations
 
-import io
 import re
-import uuid
-from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from fastapi.testclient import TestClient
-from fpdf import FPDF
-from sqlalchemy.orm import Session
 
-from bot.accounts.service import create_user, set_password
-from bot.conversations.models import Conversation, Draft, Message
-from bot.web.app import create_app
 from knowledge_base import repository as kb
-from knowledge_base.db import transaction, utcnow
+from knowledge_base.db import transaction
 from knowledge_base.schemas import ArticleCreate
+from tests.factories import add_draft, add_user, pdf_bytes
+from tests.workflow_support import TEST_PASSWORD, csrf_token_in, sign_in
 
-PASSWORD = "correct horse battery staple"
 WARRANTY = (
     "Electric kettles have a 2-year warranty. Cookware has a 1-year warranty.\n\n"
     "## How to claim\nSend us a message with a photo of the problem.\n"
@@ -35,40 +27,33 @@ WARRANTY = (
 
 
 @pytest.fixture
-def app_client(workflow_services: Any) -> Iterator[TestClient]:
+def app_client(pages: TestClient, services: Any) -> TestClient:
+    """The pages, with a lead and an agent who can sign in."""
     for email, role in (("lead@example.com", "lead"), ("agent@example.com", "agent")):
-        create_user(workflow_services.session_factory, email=email, role=role)
-        set_password(workflow_services.session_factory, email=email, password=PASSWORD)
-    app = create_app(workflow_services.settings, services=workflow_services)
-    with TestClient(app, follow_redirects=False) as client:
-        yield client
+        add_user(services.session_factory, email=email, role=role, password=TEST_PASSWORD)
+    return pages
 
 
 def _login(client: TestClient, email: str) -> None:
-    page = client.get("/login?next=/kb")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token is not None
-    response = client.post("/login", data={"email": email, "password": PASSWORD,
-                                           "csrf_token": token.group(1), "next": "/kb"})
-    assert response.status_code == 303
+    assert sign_in(client, email, next_url="/kb").status_code == 303
 
 
 @pytest.fixture
 def lead(app_client: TestClient) -> TestClient:
+    """Signed in as a lead (here a browser, not the conftest's API token)."""
     _login(app_client, "lead@example.com")
     return app_client
 
 
 @pytest.fixture
 def agent(app_client: TestClient) -> TestClient:
+    """Signed in as an agent (here a browser, not the conftest's API token)."""
     _login(app_client, "agent@example.com")
     return app_client
 
 
 def _csrf(client: TestClient, path: str = "/kb") -> str:
-    found = re.search(r'<meta name="csrf-token" content="([^"]+)"', client.get(path).text)
-    assert found is not None and found.group(1)
-    return found.group(1)
+    return csrf_token_in(client.get(path).text)
 
 
 def _article_form(csrf: str, **fields: Any) -> dict[str, Any]:
@@ -245,17 +230,6 @@ def test_preview_is_rendered_and_sanitised_on_the_server(lead: TestClient) -> No
     assert "<script" not in response.text and 'href="javascript' not in response.text
 
 
-def _pdf(title: str, text: str) -> bytes:
-    pdf = FPDF()
-    pdf.set_title(title)
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=12)
-    pdf.multi_cell(0, 8, text)
-    out = io.BytesIO()
-    pdf.output(out)
-    return out.getvalue()
-
-
 def test_upload_creates_drafts_and_a_bad_file_imports_nothing(
     lead: TestClient, workflow_services: Any
 ) -> None:
@@ -271,7 +245,7 @@ def test_upload_creates_drafts_and_a_bad_file_imports_nothing(
 
     good = lead.post("/kb/upload", data={"csrf_token": csrf}, files=[
         ("files", ("gift-wrap.md", b"# Gift wrap\n\nWe wrap gifts.", "text/markdown")),
-        ("files", ("care.pdf", _pdf("Board care", "Oil the board once a month."),
+        ("files", ("care.pdf", pdf_bytes("Oil the board once a month.", title="Board care"),
                    "application/pdf")),
     ])
     assert good.status_code == 200
@@ -290,38 +264,14 @@ def test_upload_creates_drafts_and_a_bad_file_imports_nothing(
     assert no_csrf.status_code == 403
 
 
-def _seed_draft(
-    session: Session, *, question: str, text: str, status: str, final_text: str | None = None,
-    handoff: bool = False, handoff_reason: str | None = None,
-    citations: list[dict[str, Any]] | None = None,
-) -> None:
-    now = utcnow()
-    conversation = Conversation(id=str(uuid.uuid4()), token_hash=uuid.uuid4().hex,
-                                channel="widget", state="answered", created_at=now,
-                                updated_at=now)
-    session.add(conversation)
-    session.flush()
-    message = Message(conversation_id=conversation.id, role="buyer", text=question,
-                      status="answered", created_at=now)
-    session.add(message)
-    session.flush()
-    session.add(Draft(
-        conversation_id=conversation.id, message_id=message.id, message_ids=[message.id],
-        status=status, text=text, handoff=handoff, handoff_reason=handoff_reason,
-        confidence=0.2 if handoff else 0.9, citations=citations or [], kb_revisions={},
-        created_at=now, due_at=now + timedelta(hours=24), final_text=final_text,
-    ))
-
-
 def test_gaps_cluster_questions_and_prefill_a_new_article(
     lead: TestClient, workflow_services: Any
 ) -> None:
     with transaction(workflow_services.session_factory) as session:
         for question in ("Can you engrave my knife?", "Can you engrave my knife please?"):
-            _seed_draft(session, question=question, text="…", status="pending_review",
-                        handoff=True, handoff_reason="no_knowledge")
-        _seed_draft(session, question="Do you sell garden chairs?", text="No.",
-                    status="rejected")
+            add_draft(session, question=question, text="…", status="pending_review",
+                      handoff=True, handoff_reason="no_knowledge", confidence=0.2)
+        add_draft(session, question="Do you sell garden chairs?", text="No.", status="rejected")
     page = lead.get("/kb/gaps")
     assert page.status_code == 200
     assert page.text.count('class="card kb-gap"') == 2
@@ -346,10 +296,10 @@ def test_suggestions_are_shown_as_a_diff_and_accepted_or_dismissed(
         cite = [{"article_id": "our-warranty", "revision": 1, "title": "t", "chunk_id": "c"}]
         draft = "Hi Maria,\n\nElectric kettles have a 2-year warranty.\n\nBest wishes,\nThe team"
         for new in ("a 3-year warranty from delivery", "a 3-year guarantee on every kettle"):
-            _seed_draft(session, question="warranty?", text=draft, status="sent",
-                        final_text=draft.replace("a 2-year warranty", new), citations=cite)
-        _seed_draft(session, question="warranty?", text=draft, status="sent",
-                    final_text=draft, citations=cite)
+            add_draft(session, question="warranty?", text=draft, status="sent",
+                      final_text=draft.replace("a 2-year warranty", new), citations=cite)
+        add_draft(session, question="warranty?", text=draft, status="sent",
+                  final_text=draft, citations=cite)
     page = lead.get("/kb/suggestions")
     assert page.status_code == 200
     ids = re.findall(r'id="suggestion-(\d+)"', page.text)

@@ -2,41 +2,27 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.accounts.service import create_user, set_password
-from bot.web.app import create_app
 from bot.worker import DraftingWorker
-
-PASSWORD = "correct horse battery"
+from tests.factories import add_user
+from tests.workflow_support import TEST_PASSWORD, csrf_token_in, sign_in
 
 
 @pytest.fixture
-def console(workflow_services: Any) -> Iterator[TestClient]:
-    create_user(workflow_services.session_factory, email="agent@example.com", role="agent")
-    set_password(workflow_services.session_factory, email="agent@example.com", password=PASSWORD)
-    app = create_app(workflow_services.settings, services=workflow_services)
-    with TestClient(app, follow_redirects=False) as client:
-        yield client
+def console(pages: TestClient, services: Any) -> TestClient:
+    """The pages, with an agent who can sign in."""
+    add_user(services.session_factory, email="agent@example.com", role="agent",
+             password=TEST_PASSWORD)
+    return pages
 
 
-def _login(client: TestClient, password: str = PASSWORD, next_url: str = "/console") -> Any:
-    page = client.get(f"/login?next={next_url}")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token is not None
-    return client.post("/login", data={"email": "Agent@Example.com", "password": password,
-                                       "csrf_token": token.group(1), "next": next_url})
-
-
-def _csrf(page_html: str) -> str:
-    found = re.search(r'<meta name="csrf-token" content="([^"]+)"', page_html)
-    assert found is not None and found.group(1)
-    return found.group(1)
+def _login(client: TestClient, password: str = TEST_PASSWORD, next_url: str = "/console") -> Any:
+    # Typed as a person might: sign-in ignores the e-mail's case.
+    return sign_in(client, "Agent@Example.com", password=password, next_url=next_url)
 
 
 def _queue_one(services: Any, text: str = "Where is my parcel?") -> tuple[str, int]:
@@ -69,7 +55,7 @@ def test_sign_in_sets_a_hardened_session_cookie(console: TestClient) -> None:
 def test_wrong_password_and_missing_login_csrf_are_refused(console: TestClient) -> None:
     wrong = _login(console, password="not the right one")
     assert wrong.status_code == 401 and "do not match" in wrong.text
-    no_csrf = console.post("/login", data={"email": "agent@example.com", "password": PASSWORD})
+    no_csrf = console.post("/login", data={"email": "agent@example.com", "password": TEST_PASSWORD})
     assert no_csrf.status_code == 403
     assert "draftdesk_session" not in no_csrf.headers.get("set-cookie", "")
 
@@ -105,7 +91,7 @@ def test_forms_need_the_csrf_token(console: TestClient, workflow_services: Any) 
 def test_edit_then_approve_by_form(console: TestClient, workflow_services: Any) -> None:
     conversation_id, draft_id = _queue_one(workflow_services)
     _login(console)
-    token = _csrf(console.get("/console").text)
+    token = csrf_token_in(console.get("/console").text)
     edited = "Hi Maria,\r\n\r\nIt arrives on Friday.\r\n\r\nThe Brightwater Home team"
     response = console.post(f"/console/drafts/{draft_id}/approve",
                             data={"text": edited, "csrf_token": token, "view": "pending"})
@@ -126,12 +112,13 @@ def test_blocked_checks_show_the_reason_and_keep_the_edit(
 ) -> None:
     _, draft_id = _queue_one(workflow_services)
     _login(console)
-    token = _csrf(console.get(f"/console/drafts/{draft_id}").text)
+    token = csrf_token_in(console.get(f"/console/drafts/{draft_id}").text)
     text = "Hi Maria, here is a coupon for next time."
     blocked = console.post(f"/console/drafts/{draft_id}/approve",
                            data={"text": text, "csrf_token": token})
     assert blocked.status_code == 422
-    assert "no_marketing" in blocked.text and text in blocked.text
+    # The failed check is named with what it found, and the agent's edit is kept.
+    assert "no marketing</strong>: mentions coupon" in blocked.text and text in blocked.text
     overridden = console.post(
         f"/console/drafts/{draft_id}/approve",
         data={"text": text, "csrf_token": token, "override_reason": "promised coupon"},
@@ -142,7 +129,7 @@ def test_blocked_checks_show_the_reason_and_keep_the_edit(
 def test_reject_escalate_and_reply_by_form(console: TestClient, workflow_services: Any) -> None:
     conversation_id, draft_id = _queue_one(workflow_services)
     _login(console)
-    token = _csrf(console.get("/console").text)
+    token = csrf_token_in(console.get("/console").text)
     rejected = console.post(f"/console/drafts/{draft_id}/reject",
                             data={"reason": "wrong facts", "csrf_token": token})
     assert rejected.headers["location"].endswith("done=rejected")
@@ -161,7 +148,7 @@ def test_api_accepts_the_session_cookie_with_csrf_header(
     _, draft_id = _queue_one(workflow_services)
     _login(console)
     assert console.get("/api/v1/drafts").status_code == 200
-    token = _csrf(console.get("/console").text)
+    token = csrf_token_in(console.get("/console").text)
     no_header = console.post(f"/api/v1/drafts/{draft_id}/escalate")
     assert no_header.status_code == 403
     ok = console.post(f"/api/v1/drafts/{draft_id}/escalate", headers={"X-CSRF-Token": token})
@@ -170,7 +157,7 @@ def test_api_accepts_the_session_cookie_with_csrf_header(
 
 def test_sign_out_ends_the_session(console: TestClient) -> None:
     _login(console)
-    token = _csrf(console.get("/console").text)
+    token = csrf_token_in(console.get("/console").text)
     signed_out = console.post("/logout", data={"csrf_token": token})
     assert signed_out.status_code == 303
     assert console.get("/console").status_code == 303

@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from bot.accounts.service import create_user
 from bot.events import EventBus, conversation_topic
+from tests.factories import add_user, bearer, open_conversation
 from tests.workflow_support import wait_for
 
 Event = dict[str, Any]
@@ -48,15 +48,10 @@ def _client(base: str) -> httpx.Client:
     return httpx.Client(base_url=base, timeout=httpx.Timeout(30.0))
 
 
-def _conversation(client: httpx.Client) -> tuple[str, str]:
-    created = client.post("/api/v1/conversations", json={"buyer_name": "Maria"}).json()
-    return created["id"], created["token"]
-
-
 def test_buyer_stream_delivers_the_approved_reply(live_server: Any) -> None:
     workflow = live_server.services.workflow
     with _client(live_server.url) as client:
-        conversation_id, token = _conversation(client)
+        conversation_id, token = open_conversation(client, buyer_name="Maria")
         url = f"/api/v1/conversations/{conversation_id}/events?token={token}"
         with client.stream("GET", url) as stream:
             assert stream.status_code == 200
@@ -66,7 +61,7 @@ def test_buyer_stream_delivers_the_approved_reply(live_server: Any) -> None:
             assert first[-1]["data"]["state"] == "new"
             client.post(f"/api/v1/conversations/{conversation_id}/messages",
                         json={"text": "Where is my parcel?"},
-                        headers={"Authorization": f"Bearer {token}"})
+                        headers=bearer(token))
             (draft,) = wait_for(lambda: workflow.list_drafts(), timeout=30)
             threading.Thread(
                 target=workflow.approve, kwargs={"draft_id": draft.id, "actor": "a@example.com"}
@@ -82,8 +77,8 @@ def test_buyer_stream_delivers_the_approved_reply(live_server: Any) -> None:
 
 def test_reconnecting_with_last_event_id_replays_missed_messages(live_server: Any) -> None:
     with _client(live_server.url) as client:
-        conversation_id, token = _conversation(client)
-        auth = {"Authorization": f"Bearer {token}"}
+        conversation_id, token = open_conversation(client, buyer_name="Maria")
+        auth = bearer(token)
         first = client.post(f"/api/v1/conversations/{conversation_id}/messages",
                             json={"text": "first"}, headers=auth).json()
         client.post(f"/api/v1/conversations/{conversation_id}/messages", json={"text": "second"},
@@ -99,18 +94,18 @@ def test_reconnecting_with_last_event_id_replays_missed_messages(live_server: An
 
 
 def test_agents_feed_announces_new_drafts(live_server: Any) -> None:
-    created = create_user(live_server.services.session_factory, email="a@example.com",
-                          role="agent")
+    created = add_user(live_server.services.session_factory, email="a@example.com",
+                       role="agent")
     with _client(live_server.url) as client:
         denied = client.get("/api/v1/events")
         assert denied.status_code == 401
         with client.stream("GET", "/api/v1/events",
-                           headers={"Authorization": f"Bearer {created.token}"}) as stream:
+                           headers=bearer(created.token)) as stream:
             events = _events(stream)
             _until(events, lambda e: e.get("event") == "ready")
-            conversation_id, token = _conversation(client)
+            conversation_id, token = open_conversation(client, buyer_name="Maria")
             client.post(f"/api/v1/conversations/{conversation_id}/messages",
-                        json={"text": "Hello"}, headers={"Authorization": f"Bearer {token}"})
+                        json={"text": "Hello"}, headers=bearer(token))
             seen = _until(events, lambda e: e.get("event") == "draft_created")
     assert seen[-1]["data"]["conversation_id"] == conversation_id
     assert any(e.get("event") == "message_received" for e in seen)
