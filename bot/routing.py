@@ -1,22 +1,44 @@
-"""The one decision drafting and evaluation share: understand, retrieve, answer or hand off."""
+"""The one decision drafting and evaluation share: understand, retrieve, answer or hand off.
+
+Hand-off reasons (``Routing.handoff_reason``, comma-joined, most urgent first): ``safety``,
+``legal``, ``fraud``, ``angry``, ``human_request`` — a person must read these whatever the
+KB says — and ``out_of_scope`` (not the seller's business; ``marketplace_account`` is added
+for the buyer's Amazon account) or ``low_confidence`` (a shop question the KB does not
+answer well enough).
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from bot.drafting.schema import Understanding
+from bot.facts import Understanding
 from bot.retrieval import HybridRetriever, RetrievalResult
+from bot.understanding.escalation import escalation_reasons
 from bot.understanding.signals import (
-    clean_text,
+    closes_the_conversation,
     detect_language,
     find_order_ids,
-    sensitive_subjects,
     sentiment_of,
+    strip_invisible_characters,
+    without_injected_instructions,
 )
-from bot.understanding.tiers import MARKETPLACE_TOPICS, OUT_OF_SCOPE, PERSON_TOPICS
+from bot.understanding.tiers import MARKETPLACE_TOPICS, OUT_OF_SCOPE
 
 # A tier C/D topic must be this likely before it decides the hand-off on its own.
 TOPIC_DECISION_PROBABILITY = 0.5
+# Below this cosine nothing in the KB is about the message at all: it is out of scope
+# rather than a gap in the KB.
+UNRELATED_BELOW = 0.35
+# The buyer's Amazon account itself (sign-in, password, Prime, account e-mail) is Amazon's
+# business, however closely the words match the seller's privacy or address articles.
+_AMAZON_ACCOUNT = re.compile(
+    r"\b(my|the|an?) amazon (account|password|log-?in|profile|prime)\b|\bamazon "
+    r"(password|sign[- ]in|log-?in|verification code|prime (membership|fee|trial))\b|"
+    r"\b(reset|forgot|change|recover)\w* (my )?(amazon )?password\b|\bprime (membership|"
+    r"subscription|trial|fee)\b",
+    re.I,
+)
 
 
 @dataclass
@@ -28,6 +50,12 @@ class Routing:
     confidence: float
     handoff: bool
     handoff_reason: str | None
+    # Thanks-only / "that's all": suggest marking the conversation "no response needed".
+    no_response_needed: bool = False
+    # The buyer's text as understood: without invisible characters and without sentences
+    # addressed to a model (prompt injection), which are never answered or escalated.
+    text: str = ""
+    injection_removed: bool = False
 
 
 class Router:
@@ -35,7 +63,14 @@ class Router:
 
     def __init__(self, *, retriever: HybridRetriever, threshold: float | None = None) -> None:
         self.retriever = retriever
-        self.threshold = threshold if threshold is not None else retriever.calibration.threshold
+        self._threshold = threshold
+
+    @property
+    def threshold(self) -> float:
+        """An explicit threshold (setting) or the KB's calibrated one."""
+        if self._threshold is not None:
+            return self._threshold
+        return self.retriever.calibration.threshold
 
     def understand(self, text: str, retrieval: RetrievalResult) -> Understanding:
         sentiment, urgency = sentiment_of(text)
@@ -47,7 +82,7 @@ class Router:
             language=detect_language(text),
             sentiment=sentiment,
             urgency=urgency,
-            sensitive=sensitive_subjects(text),
+            sensitive=escalation_reasons(text, angry=sentiment == "angry"),
             order_ids=find_order_ids(text),
             topic=top_topic,
             topic_confidence=top_probability,
@@ -57,31 +92,39 @@ class Router:
 
     def route(self, text: str, *, k: int = 5) -> Routing:
         """Decide for one buyer text (the unanswered messages joined)."""
-        text = clean_text(text).strip()
-        retrieval = self.retriever.retrieve(text, k=k)
+        text, injected = without_injected_instructions(strip_invisible_characters(text).strip())
+        retrieval = self.retriever.retrieve(text, k=k, has_order=bool(find_order_ids(text)))
         understanding = self.understand(text, retrieval)
-        confidence = retrieval.confidence
-        reason: str | None = None
-        if understanding.sensitive:
-            reason = "sensitive:" + ",".join(understanding.sensitive)
-        elif (
-            understanding.topic in PERSON_TOPICS
-            and understanding.topic_confidence >= TOPIC_DECISION_PROBABILITY
-        ):
-            reason = "person_requested"
-        elif (
-            understanding.topic in MARKETPLACE_TOPICS
-            and understanding.topic_confidence >= TOPIC_DECISION_PROBABILITY
-        ):
-            reason = "marketplace_account"
-        elif not retrieval.articles:
-            reason = "no_knowledge"
-        elif confidence < self.threshold:
-            reason = "out_of_scope" if retrieval.out_of_scope >= 0.5 else "low_confidence"
+        reasons = list(understanding.sensitive)
+        closing = not reasons and closes_the_conversation(text)
+        if not reasons and not closing:
+            reasons = self._scope_reasons(understanding, retrieval, text)
         return Routing(
             understanding=understanding,
             retrieval=retrieval,
-            confidence=confidence,
-            handoff=reason is not None,
-            handoff_reason=reason,
+            confidence=retrieval.confidence,
+            handoff=bool(reasons),
+            handoff_reason=",".join(reasons) or None,
+            no_response_needed=closing,
+            text=text,
+            injection_removed=injected,
         )
+
+    def _scope_reasons(
+        self, u: Understanding, retrieval: RetrievalResult, text: str
+    ) -> list[str]:
+        likely = u.topic_confidence >= TOPIC_DECISION_PROBABILITY
+        if likely and u.topic == "contact_human_agent":
+            return ["human_request"]
+        if likely and u.topic == "complaint":
+            return ["angry"] if u.sentiment in {"negative", "angry"} else ["human_request"]
+        if (likely and u.topic in MARKETPLACE_TOPICS) or _AMAZON_ACCOUNT.search(text):
+            return ["out_of_scope", "marketplace_account"]
+        if not retrieval.articles:
+            return ["out_of_scope"]
+        if retrieval.confidence < self.threshold:
+            unrelated = (
+                retrieval.out_of_scope >= 0.5 or retrieval.features["dense"] < UNRELATED_BELOW
+            )
+            return ["out_of_scope"] if unrelated else ["low_confidence"]
+        return []

@@ -6,25 +6,47 @@ constructs engines, indexes, embedders or chat models.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.checks import ReplyRules
+from bot.conversations.context import WorkflowConfig
 from bot.conversations.notifications import ReviewNotifier
-from bot.conversations.service import Workflow, workflow_config
+from bot.conversations.service import Workflow
 from bot.database import upgrade_to_head
 from bot.drafting.interface import Drafter
-from bot.drafting.pipeline import DraftingPipeline, build_pipeline
+from bot.drafting.llm import LlmComposer
+from bot.drafting.offline import OfflineComposer
+from bot.drafting.pipeline import DraftingConfig, DraftingPipeline, OrderLookup, PolicyDecider
 from bot.events import EventBus
+from bot.facts import OrderFacts, PolicyVerdict
+from bot.retrieval import CALIBRATION_KEY, Calibration, HybridRetriever
+from bot.retrieval.kb_calibration import DevMessage, KbCalibrationReport, calibrate_kb
+from bot.routing import Router
 from bot.settings import Settings
 from ingest.embedder import Embedder, SentenceTransformerEmbedder
 from ingest.index import ChromaIndex, SearchIndex
 from ingest.pipeline import resync
 from ingest.sync import SyncReport
 from knowledge_base.db import make_engine, make_session_factory
+from knowledge_base.error_base import DraftdeskError
+
+log = logging.getLogger(__name__)
+
+# The share of the KB's chunks an ingest must change before the bar is fitted again.
+RECALIBRATE_SHARE = 0.1
+
+
+class ServicesError(DraftdeskError):
+    code = "services_error"
+    status = 500
 
 
 @dataclass
@@ -39,7 +61,9 @@ class Services:
     drafter: Drafter
     # The real pipeline (None when a test wires a fake drafter).
     pipeline: DraftingPipeline | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    # How this process waits before retrying an outside service (Slack's Retry-After);
+    # None: each component's own wait, which ends early at shutdown. Tests pass a recorder.
+    retry_sleep: Callable[[float], None] | None = None
     # Live events (SSE) and review notifiers (Slack appends its own) — see bot/conversations.
     events: EventBus = field(default_factory=EventBus)
     notifiers: list[ReviewNotifier] = field(default_factory=list)
@@ -64,9 +88,55 @@ class Services:
             self.pipeline.retriever.refresh()
         return report
 
+    def calibrate_kb(self, *, dev: Sequence[DevMessage] = ()) -> KbCalibrationReport:
+        """Fit the KB's answer/hand-off bar and keep it with the index (kb calibrate)."""
+        if self.pipeline is None:
+            raise ServicesError("calibration needs the real drafting pipeline")
+        return calibrate_kb(self.pipeline.retriever, dev=dev)
+
+    def calibrate_if_changed(self, *, changed: int, total: int) -> KbCalibrationReport | None:
+        """Re-fit after an ingest that changed at least a tenth of the KB's chunks (or when
+        the index has no calibration yet); small edits keep the current bar."""
+        if self.pipeline is None or total == 0:
+            return None
+        uncalibrated = self.index.read_metadata(CALIBRATION_KEY) is None
+        if not uncalibrated and changed < RECALIBRATE_SHARE * total:
+            return None
+        return self.calibrate_kb()
+
     def close(self) -> None:
         self.events.close()
         self.engine.dispose()
+
+
+@dataclass(frozen=True)
+class Database:
+    """The SQL engine and its session factory (the one place they are built)."""
+
+    engine: Engine
+    session_factory: sessionmaker[Session]
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(settings: Settings, *, migrate: bool = True) -> Database:
+    """Engine + session factory for the configured database, migrated to the newest schema."""
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    if migrate:
+        upgrade_to_head(engine)
+    return Database(engine=engine, session_factory=make_session_factory(engine))
+
+
+def start_event_relay(services: Services) -> bool:
+    """On PostgreSQL, relay live events across processes (LISTEN/NOTIFY); True when started."""
+    if services.engine.dialect.name != "postgresql":
+        return False
+    url = services.engine.url.set(drivername="postgresql")
+    services.events.relay_through_postgres(url.render_as_string(hide_password=False))
+    return True
 
 
 def build_index(settings: Settings) -> SearchIndex:
@@ -87,10 +157,8 @@ def build_services(
 ) -> Services:
     """Build every client once. Tests pass fakes or shared instances through the keywords."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.resolved_database_url)
-    if migrate:
-        upgrade_to_head(engine)
-    session_factory = make_session_factory(engine)
+    database = open_database(settings, migrate=migrate)
+    engine, session_factory = database.engine, database.session_factory
     index = index if index is not None else build_index(settings)
     embedder = embedder if embedder is not None else SentenceTransformerEmbedder()
     pipeline = None
@@ -110,4 +178,118 @@ def build_services(
         index=index,
         drafter=drafter if drafter is not None else pipeline,  # type: ignore[arg-type]
         pipeline=pipeline,
+    )
+
+
+def build_pipeline(
+    *,
+    settings: Settings,
+    index: SearchIndex,
+    embedder: Embedder,
+    session_factory: sessionmaker[Session],
+    chat_model: Any | None = None,
+) -> DraftingPipeline:
+    """Wire the real pipeline: topic model, retriever, router, composers, orders, policy."""
+    from bot.understanding.topics import TopicClassifier, TopicModelError
+
+    topic_model: TopicClassifier | None
+    try:
+        topic_model = TopicClassifier.load()
+    except TopicModelError as exc:
+        # Retrieval still works without the topic prior; the hand-off decision is weaker.
+        log.warning("no topic model, drafting without a topic prior: %s", exc)
+        topic_model = None
+    # The KB's own calibration is read from the index (``draftdesk kb calibrate``); until
+    # there is one, the defaults (fitted on the demo KB) apply.
+    retriever = HybridRetriever(
+        index=index, embedder=embedder, topic_model=topic_model, calibration=Calibration()
+    )
+    retriever.refresh()
+    router = Router(retriever=retriever, threshold=settings.handoff_threshold)
+    llm = None
+    if chat_model is not None or settings.llm:
+        llm = build_llm_composer(settings, chat_model=chat_model)
+    order_lookup, policy = _orders_and_policy(settings, session_factory)
+    return DraftingPipeline(
+        router=router,
+        offline=OfflineComposer(),
+        config=drafting_config(settings),
+        llm=llm,
+        order_lookup=order_lookup,
+        policy=policy,
+    )
+
+
+def drafting_config(settings: Settings) -> DraftingConfig:
+    return DraftingConfig(
+        seller_name=settings.seller_name,
+        signature=settings.sign_off,
+        retrieval_top_k=settings.retrieval_top_k,
+        reply_rules=ReplyRules(
+            allowed_link_domains=tuple(settings.allowed_link_domains),
+            allowed_phone_numbers=tuple(settings.allowed_phone_numbers),
+        ),
+    )
+
+
+def build_llm_composer(settings: Settings, *, chat_model: Any | None = None) -> LlmComposer:
+    """``DRAFTDESK_LLM=provider:model`` through ``init_chat_model`` (or a given model)."""
+    who = {"seller_name": settings.seller_name, "signature": settings.sign_off}
+    if chat_model is not None:
+        return LlmComposer(chat_model, name=f"llm:{type(chat_model).__name__}", **who)
+    from langchain.chat_models import init_chat_model
+
+    spec = settings.llm or ""
+    provider, _, model = spec.partition(":")
+    if not model:
+        provider, model = "openai", spec
+    kwargs: dict[str, Any] = {"timeout": settings.llm_timeout_seconds, "max_retries": 1}
+    if settings.llm_base_url:
+        kwargs["base_url"] = settings.llm_base_url
+    if settings.llm_api_key is not None:
+        kwargs["api_key"] = settings.llm_api_key.get_secret_value()
+    elif settings.llm_base_url:
+        kwargs["api_key"] = "not-needed"  # local OpenAI-compatible servers ignore it
+    model_obj = init_chat_model(model, model_provider=provider, **kwargs)
+    return LlmComposer(model_obj, name=f"llm:{spec}", **who)
+
+
+def _orders_and_policy(
+    settings: Settings, session_factory: sessionmaker[Session]
+) -> tuple[OrderLookup, PolicyDecider]:
+    """Order lookup (SQL) and the policy engine over the seller's rules file."""
+    from bot.orders.repository import lookup_order_facts
+    from bot.policy import detect_return_reason, load_policy, verdicts_for_topic
+
+    rules = load_policy(settings.resolved_policy_file)
+
+    def lookup(order_id: str) -> OrderFacts | None:
+        with session_factory() as session:
+            return lookup_order_facts(session, order_id=order_id)
+
+    def decide(topic: str | None, order: OrderFacts | None, text: str) -> list[PolicyVerdict]:
+        if topic is None:
+            return []
+        return list(
+            verdicts_for_topic(
+                rules,
+                topic=topic,
+                order=order,
+                reason=detect_return_reason(text),
+                today=datetime.now(UTC),
+                message=text,
+            )
+        )
+
+    return lookup, decide
+
+
+def workflow_config(settings: Settings) -> WorkflowConfig:
+    """The workflow's knobs from settings (fields absent from Settings keep their defaults)."""
+    defaults = WorkflowConfig()
+    return WorkflowConfig(
+        **{
+            name: getattr(settings, name, getattr(defaults, name))
+            for name in WorkflowConfig.__dataclass_fields__
+        }
     )

@@ -59,7 +59,8 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_timeout_seconds: float = 30.0
     seller_name: str = "Brightwater Home"
-    signature: str = "The Brightwater Home team"
+    # Who signs the replies; None: "The <seller name> team" (see ``sign_off``).
+    signature: str | None = None
     handoff_threshold: float | None = None  # None: the calibrated default shipped with the model
     retrieval_top_k: int = Field(default=4, ge=1, le=20)
 
@@ -149,6 +150,11 @@ class Settings(BaseSettings):
                     "in production"
                 )
         return self
+
+    @property
+    def sign_off(self) -> str:
+        """The signature under every reply."""
+        return self.signature or f"The {self.seller_name} team"
 
     @property
     def resolved_database_url(self) -> str:

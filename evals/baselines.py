@@ -35,10 +35,12 @@ ORACLE_RECALL = 0.95
 
 @dataclass(frozen=True)
 class RankedArticles:
-    """A baseline's answer to one query: article intents best first and the top score."""
+    """A baseline's answer to one query: article intents (and ids) best first and the top
+    score."""
 
     intents: tuple[tuple[str, ...], ...]
     top_score: float  # higher is more confident
+    articles: tuple[str, ...] = ()
 
 
 Search = Callable[[str], RankedArticles]
@@ -51,7 +53,8 @@ def _articles_from_chunks(
     for chunk in chunks:
         seen.setdefault(chunk.article_id, tuple(chunk.intent_list))
     return RankedArticles(intents=tuple(seen.values()),
-                          top_score=float(scores[0]) if scores else float("-inf"))
+                          top_score=float(scores[0]) if scores else float("-inf"),
+                          articles=tuple(seen))
 
 
 def bm25_search(chunks: Sequence[IndexedChunk]) -> Search:
@@ -102,7 +105,7 @@ class LangChainDense:
             seen.setdefault(str(meta.get("article_id")), intents)
         # Chroma returns a distance (lower is closer); negate it so higher means surer.
         top = -float(hits[0][1]) if hits else float("-inf")
-        return RankedArticles(intents=tuple(seen.values()), top_score=top)
+        return RankedArticles(intents=tuple(seen.values()), top_score=top, articles=tuple(seen))
 
     def close(self) -> None:
         self._store.delete_collection()
@@ -122,6 +125,8 @@ def run_baseline(search: Search, queries: Sequence[EvalQuery]) -> dict[str, Any]
                 text=q.text, intent=q.intent, expect=q.expect,
                 handoff=cut is not None and r.top_score < cut,
                 ranked_intents=r.intents, latency_ms=ms, tags=q.tags, slice=q.slice,
+                article=q.article, alt_articles=tuple(q.alt_articles),
+                ranked_articles=r.articles,
             )
             for q, r, ms in results
         ]

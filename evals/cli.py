@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from bot.cli.common import DraftdeskGroup, console
 from bot.settings import DEMO_KB_DIR, PACKAGE_ROOT
 from bot.understanding.topics import DEFAULT_MODEL_PATH
-from evals.errors import EvalError
 from evals.report import ReportInputs
 
 DEFAULT_DATASETS_DIR = PACKAGE_ROOT.parent / "shared" / "datasets"
@@ -26,6 +25,7 @@ app = typer.Typer(
     help="Measure draftdesk on third-party data (see evals/README.md).",
     no_args_is_help=True,
     add_completion=False,
+    cls=DraftdeskGroup,  # library errors: one `error: …` line, exit code 1
 )
 
 DatasetsOption = Annotated[
@@ -48,14 +48,6 @@ KbOption = Annotated[
                  file_okay=False),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
-
-console = Console(stderr=True)
-
-
-def _fail(error: EvalError) -> typer.Exit:
-    console.print(f"[red]error:[/red] {error.message}", highlight=False)
-    return typer.Exit(code=1)
-
 
 @contextmanager
 def _progress(label: str, *, quiet: bool) -> Iterator[Callable[[int, int], None]]:
@@ -90,10 +82,7 @@ def convert(
     """
     from evals.datasets import convert_all
 
-    try:
-        written = convert_all(datasets, out)
-    except EvalError as error:
-        raise _fail(error) from None
+    written = convert_all(datasets, out)
     typer.echo(f"{'file':<22} {'rows':>6} {'answer':>7} {'handoff':>8} {'dropped':>8}")
     for item in written:
         typer.echo(
@@ -127,11 +116,8 @@ def train_topics(
     )
     from ingest.embedder import SentenceTransformerEmbedder
 
-    try:
-        pool = load_topic_pool(datasets)
-        probes = read_probes()
-    except EvalError as error:
-        raise _fail(error) from None
+    pool = load_topic_pool(datasets)
+    probes = read_probes()
     embedder = SentenceTransformerEmbedder()
     classifier, report = train_topic_model(
         pool,
@@ -155,8 +141,6 @@ def train_topics(
         for text in report.probe_failures:
             typer.echo(f"  missed: {text}")
     typer.echo(f"wrote {out} ({out.stat().st_size:,} bytes)")
-    if out.resolve() == DEFAULT_MODEL_PATH.resolve():
-        typer.echo("the file has no confidence calibration yet: run `draftdesk eval calibrate`")
 
 
 @app.command("retrieval")
@@ -182,12 +166,9 @@ def retrieval(
     from evals.queries import read_queries
     from evals.runs import evaluate_retrieval
 
-    try:
-        rows = read_queries(queries)
-        with eval_environment(kb) as environment, _progress("routing", quiet=as_json) as bar:
-            run = evaluate_retrieval(environment, rows, baselines=baselines, progress=bar)
-    except EvalError as error:
-        raise _fail(error) from None
+    rows = read_queries(queries)
+    with eval_environment(kb) as environment, _progress("routing", quiet=as_json) as bar:
+        run = evaluate_retrieval(environment, rows, baselines=baselines, progress=bar)
     if outcomes is not None:
         _write_outcomes(outcomes, [o.as_json() for o in run.outcomes])
     if as_json:
@@ -249,26 +230,73 @@ def drafts(
     limit: Annotated[
         int | None, typer.Option("--limit", help="Only the first N queries.", min=1)
     ] = None,
+    orders: Annotated[
+        str,
+        typer.Option("--orders", metavar="demo|none|FILE",
+                     help="Orders to load: the demo orders (dated relative to today), none, "
+                          "or an order file as `draftdesk orders import` reads it."),
+    ] = "demo",
+    policy: Annotated[
+        Path | None,
+        typer.Option("--policy", dir_okay=False,
+                     help="Seller policy YAML (default: KB/_seller/policy.yaml if present, "
+                          "else the configured one); its seller_name signs the drafts."),
+    ] = None,
+    outcomes: Annotated[
+        Path | None,
+        typer.Option("--outcomes", dir_okay=False,
+                     help="Also write one JSON line per query: the `draftdesk ask --json` "
+                          "object plus query_text, handoff_reason and language."),
+    ] = None,
 ) -> None:
-    """Full drafting (offline composer) and reply checks on a query file.
+    """Full drafting (offline composer), reply checks and buyer-voice fields on a query file.
 
-    Example: draftdesk eval drafts --queries var/evals/bitext_llm.jsonl --limit 500 --json
+    Example: draftdesk eval drafts --queries evals/data/buyer_dev.jsonl --outcomes out.jsonl
     """
     _offline()
-    from evals.harness import eval_environment
+    from evals.harness import eval_environment, load_orders, seller_overrides
     from evals.queries import read_queries
     from evals.runs import evaluate_drafts
 
-    try:
-        rows = read_queries(queries)[:limit]
-        with eval_environment(kb) as environment, _progress("drafting", quiet=as_json) as bar:
-            summary, _ = evaluate_drafts(environment, rows, progress=bar)
-    except EvalError as error:
-        raise _fail(error) from None
+    rows = read_queries(queries)[:limit]
+    overrides = seller_overrides(kb, policy)
+    with eval_environment(kb, settings_overrides=overrides) as environment:
+        report = load_orders(environment, orders)
+        settings = environment.services.settings
+        with _progress("drafting", quiet=as_json) as bar:
+            summary, drafted = evaluate_drafts(environment, rows, progress=bar)
+    summary["orders"] = {
+        "source": orders,
+        "imported": report.imported if report else 0,
+        "failed_rows": len(report.failed) if report else 0,
+    }
+    if report is not None and report.failed:
+        first = report.failed[0]
+        console.print(
+            f"[yellow]warning:[/yellow] {len(report.failed)} order row(s) of {orders} not "
+            f"imported (first: line {first.line}: {first.error})", highlight=False,
+        )
+    summary["policy_file"] = str(settings.resolved_policy_file)
+    summary["seller_name"] = settings.seller_name
+    if outcomes is not None:
+        _write_outcomes(outcomes, [o.outcome_line() for o in drafted])
     if as_json:
-        typer.echo(json.dumps(summary))
+        typer.echo(json.dumps(summary, ensure_ascii=False))
         return
     typer.echo(format_drafts(summary))
+
+
+FIELD_LABELS = {
+    "routed_right": "routed right (first citation)",
+    "answered": "answered (no wrong hand-off)",
+    "handed_off": "handed off when expected",
+    "handoff_reason": "hand-off reason",
+    "lang": "reply language",
+    "verdict": "policy verdict",
+    "must_mention": "must mention",
+    "must_not": "must not mention",
+    "no_response": "no response suggested",
+}
 
 
 def format_drafts(summary: dict[str, Any]) -> str:
@@ -290,54 +318,52 @@ def format_drafts(summary: dict[str, Any]) -> str:
         )
         for example in entry["failed_examples"][:1]:
             lines.append(f"      e.g. {example[:90]}")
+    lines.extend(_format_fields(summary))
     return "\n".join(lines)
 
 
-@app.command("calibrate")
-def calibrate(
-    datasets: DatasetsOption = DEFAULT_DATASETS_DIR,
-    kb: KbOption = DEMO_KB_DIR,
-) -> None:
-    """Fit the retrieval confidence and its one hand-off threshold on the dev pool.
-
-    Routes Bitext dev + CLINC150 val + oos_val over the KB with the shipped topic model and
-    stores the result in that model file (bot/understanding/topic_model.npz), which drafting
-    loads. Run it after train-topics. Example: draftdesk eval calibrate
-    """
-    model = DEFAULT_MODEL_PATH
-    _offline()
-    from bot.understanding.topics import TopicClassifier, TopicModelError
-    from evals.calibration import fit_calibration, operating_point
-    from evals.datasets import dev_queries
-    from evals.harness import eval_environment, retriever_confidence, route_queries
-
-    try:
-        rows = dev_queries(datasets)
-        classifier = TopicClassifier.load(model)
-        with eval_environment(kb) as environment, _progress("routing", quiet=False) as bar:
-            routed = route_queries(environment.pipeline, rows, progress=bar)
-            before = operating_point(
-                routed, [o.confidence for o in routed], environment.pipeline.router.threshold
+def _format_fields(summary: dict[str, Any]) -> list[str]:
+    """Buyer-voice field pass rates, per language, reason recall and failing examples."""
+    fields: dict[str, dict[str, Any]] = summary.get("fields", {})
+    if not fields:
+        return []
+    lines = [f"auto-pass (every applicable field holds): {summary.get('auto_pass', 0.0):.3f}",
+             "buyer-voice fields (pass rate, n):"]
+    for name, entry in fields.items():
+        label = FIELD_LABELS.get(name, name)
+        lines.append(f"  {label:<32} {entry['pass_rate']:.3f}  n={entry['n']}")
+    per_lang: dict[str, dict[str, Any]] = summary.get("per_lang", {})
+    if per_lang:
+        lines.append("per language (auto-pass; weakest field):")
+        for lang, entries in per_lang.items():
+            auto = entries.get("auto_pass", {"pass_rate": 0.0, "n": 0})
+            weakest = min(
+                ((name, e) for name, e in entries.items() if name != "auto_pass"),
+                key=lambda kv: kv[1]["pass_rate"], default=None,
             )
-            fitted = fit_calibration(
-                routed, confidence=retriever_confidence(environment.pipeline.retriever)
+            note = "" if weakest is None else (
+                f"; weakest {weakest[0]} {weakest[1]['pass_rate']:.3f}"
             )
-    except TopicModelError as error:
-        raise _fail(EvalError(error.message)) from None
-    except EvalError as error:
-        raise _fail(error) from None
-    classifier.calibration_values = fitted.values
-    classifier.save(model)
-    typer.echo(f"{len(rows)} dev queries")
-    for label, point in (("before", before), ("after", fitted.chosen)):
-        typer.echo(
-            f"{label:<7} threshold {point.threshold:.2f}: Hit@1 {point.hit_at_1:.4f}, "
-            f"false hand-off {point.false_handoff_rate:.4f}, "
-            f"hand-off recall {point.handoff_recall:.4f}"
-        )
-    weights = ", ".join(f"{k}={v:.3f}" for k, v in fitted.values.items())
-    typer.echo(f"calibration: {weights}")
-    typer.echo(f"wrote {model}")
+            lines.append(f"  {lang:<4} {auto['pass_rate']:.3f}  n={auto['n']}{note}")
+    recall: dict[str, dict[str, Any]] = summary.get("handoff_reason_recall", {})
+    if recall:
+        lines.append("hand-off reason recall: " + ", ".join(
+            f"{reason} {entry['recall']:.3f} (n={entry['n']})" for reason, entry in recall.items()
+        ))
+    wrongly = summary.get("no_response_suggested_wrongly", 0)
+    if wrongly:
+        lines.append(f"'no response needed' suggested on {wrongly} message(s) that need one")
+    for name, failures in summary.get("field_failures", {}).items():
+        lines.append(f"failing {FIELD_LABELS.get(name, name)} ({len(failures)} shown):")
+        for failure in failures:
+            lines.append(f"  - {_clip(failure['text'], 80)}")
+            lines.append(f"      {failure['why']}")
+    return lines
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @app.command("report")
@@ -367,14 +393,11 @@ def report(
     _offline()
     from evals.report import load_inputs, save_inputs, write_report
 
-    try:
-        if from_dir is not None:
-            inputs = load_inputs(from_dir)
-        else:
-            inputs = _run_for_report(datasets, kb, drafts_limit)
-            save_inputs(out, inputs)
-    except EvalError as error:
-        raise _fail(error) from None
+    if from_dir is not None:
+        inputs = load_inputs(from_dir)
+    else:
+        inputs = _run_for_report(datasets, kb, drafts_limit)
+        save_inputs(out, inputs)
     index = write_report(out, inputs)
     summary = inputs.retrieval
     typer.echo(format_retrieval(summary))

@@ -1,7 +1,10 @@
 """Pure metric functions over per-query outcomes (no models, no I/O).
 
 Definitions (EVAL.md): a retrieval is a **hit** when the top article's ``intents`` contain the
-query's topic. A hand-off on an answer query is a miss *and* a false hand-off.
+query's topic; for a buyer-voice query naming an ``article``, when the top article is that
+article or one of its ``alt_articles``. A hand-off on an answer query is a miss *and* a false
+hand-off. An answer query with neither a topic nor an article (e.g. "thanks, that's all")
+has nothing to find: it counts for false hand-offs but not for Hit@k / MRR.
 """
 
 from __future__ import annotations
@@ -29,12 +32,38 @@ class QueryOutcome:
     handoff_reason: str | None = None
     predicted_topic: str | None = None
     features: dict[str, float] = field(default_factory=dict)
+    # Buyer-voice rows: the expected article (and alternatives) and the ranked article ids.
+    article: str | None = None
+    alt_articles: tuple[str, ...] = ()
+    ranked_articles: tuple[str, ...] = ()  # best article first
+
+    @property
+    def has_target(self) -> bool:
+        """Whether there is something to find: an expected article or topic."""
+        return self.article is not None or self.intent is not None
 
     @property
     def rank(self) -> int | None:
-        """1-based rank of the first article declaring the topic; ``None`` if absent or
-        handed off (a hand-off answers nothing)."""
-        if self.handoff or self.intent is None:
+        """1-based rank of the first expected article (rows with ``article``) or else of the
+        first article declaring the topic; ``None`` if absent or handed off (a hand-off
+        answers nothing)."""
+        return None if self.handoff else self.ranked_position
+
+    @property
+    def top_hit(self) -> bool:
+        """Whether the top article is the expected one, whatever the hand-off decision."""
+        return self.ranked_position == 1
+
+    @property
+    def ranked_position(self) -> int | None:
+        """Like :attr:`rank` but ignoring the hand-off decision."""
+        if self.article is not None:
+            accepted = {self.article, *self.alt_articles}
+            for position, article_id in enumerate(self.ranked_articles, start=1):
+                if article_id in accepted:
+                    return position
+            return None
+        if self.intent is None:
             return None
         for position, intents in enumerate(self.ranked_intents, start=1):
             if self.intent in intents:
@@ -52,7 +81,9 @@ class QueryOutcome:
             "ranked_intents": [list(i) for i in self.ranked_intents],
             "confidence": self.confidence, "latency_ms": self.latency_ms, "tags": self.tags,
             "slice": self.slice, "predicted_topic": self.predicted_topic,
-            "features": self.features,
+            "features": self.features, "article": self.article,
+            "alt_articles": list(self.alt_articles),
+            "ranked_articles": list(self.ranked_articles),
         }
 
     @classmethod
@@ -65,6 +96,8 @@ class QueryOutcome:
             latency_ms=float(raw.get("latency_ms", 0.0)), tags=raw.get("tags"),
             slice=raw.get("slice"), predicted_topic=raw.get("predicted_topic"),
             features={k: float(v) for k, v in raw.get("features", {}).items()},
+            article=raw.get("article"), alt_articles=tuple(raw.get("alt_articles", ())),
+            ranked_articles=tuple(raw.get("ranked_articles", ())),
         )
 
 
@@ -90,13 +123,19 @@ def reciprocal_rank(outcome: QueryOutcome) -> float:
 
 
 def answer_metrics(outcomes: Sequence[QueryOutcome]) -> dict[str, Any]:
-    """EVAL.md ``answer`` block over the queries that expect an answer."""
+    """EVAL.md ``answer`` block over the queries that expect an answer.
+
+    Hit@k and MRR are over the answer queries that name a topic or an article; the false
+    hand-off rate is over all ``n`` (``answers_without_target`` in the summary says how many
+    have nothing to find).
+    """
     answers = [o for o in outcomes if o.expect == "answer"]
+    scored = [o for o in answers if o.has_target]
     return {
         "n": len(answers),
-        "hit_at_1": mean(float(o.hit_at(1)) for o in answers),
-        "hit_at_3": mean(float(o.hit_at(3)) for o in answers),
-        "mrr": mean(reciprocal_rank(o) for o in answers),
+        "hit_at_1": mean(float(o.hit_at(1)) for o in scored),
+        "hit_at_3": mean(float(o.hit_at(3)) for o in scored),
+        "mrr": mean(reciprocal_rank(o) for o in scored),
         "false_handoff_rate": mean(float(o.handoff) for o in answers),
     }
 
@@ -152,19 +191,28 @@ def confusions(outcomes: Sequence[QueryOutcome], *, top: int = 10) -> list[dict[
     """The most frequent (expected topic → what was answered instead) pairs among misses.
 
     "Instead" is the top article's primary (first) intent, ``(hand-off)`` for a false
-    hand-off, or ``(no article)``.
+    hand-off, or ``(no article)``. Rows scored by article pair the expected article with the
+    top article's id.
     """
     pairs: Counter[tuple[str, str]] = Counter()
     for outcome in outcomes:
-        if outcome.expect != "answer" or outcome.intent is None or outcome.hit_at(1):
+        if outcome.expect != "answer" or not outcome.has_target or outcome.hit_at(1):
             continue
+        first_answer: str | None
+        if outcome.article is not None:
+            expected = outcome.article
+            first_answer = outcome.ranked_articles[0] if outcome.ranked_articles else None
+        else:
+            expected = str(outcome.intent)
+            first = outcome.ranked_intents[0] if outcome.ranked_intents else ()
+            first_answer = first[0] if first else None
         if outcome.handoff:
             instead = HANDOFF_LABEL
-        elif outcome.ranked_intents and outcome.ranked_intents[0]:
-            instead = outcome.ranked_intents[0][0]
-        else:
+        elif first_answer is None:
             instead = NOTHING_LABEL
-        pairs[(outcome.intent, instead)] += 1
+        else:
+            instead = first_answer
+        pairs[(expected, instead)] += 1
     return [
         {"expected": expected, "got": got, "count": count}
         for (expected, got), count in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
@@ -190,6 +238,9 @@ def retrieval_summary(outcomes: Sequence[QueryOutcome]) -> dict[str, Any]:
         "per_tag": per_tag(outcomes),
         "handoff_by_slice": handoff_by_slice(outcomes),
         "confusions": confusions(outcomes),
+        "answers_without_target": sum(
+            1 for o in outcomes if o.expect == "answer" and not o.has_target
+        ),
     }
 
 

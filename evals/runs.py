@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.drafting.interface import DraftRequest
-from bot.drafting.schema import DraftReply
+from bot.facts import DraftReply
 from evals.baselines import run_baselines
+from evals.fields import FieldResult, auto_pass, fields_summary, score_fields
 from evals.harness import EvalEnvironment, Progress, route_queries
 from evals.metrics import QueryOutcome, mean, percentile, retrieval_summary
 from evals.queries import EvalQuery
@@ -59,6 +60,26 @@ class DraftOutcome:
     valid_citations: int
     latency_ms: float
     failed_checks: list[str] = field(default_factory=list)
+    fields: list[FieldResult] = field(default_factory=list)  # buyer-voice fields (EVAL.md)
+
+    @property
+    def auto_pass(self) -> bool:
+        return auto_pass(self.fields)
+
+    def outcome_line(self) -> dict[str, Any]:
+        """The ``--outcomes`` line: exactly ``draftdesk ask --json``'s object plus
+        ``query_text``, ``handoff_reason`` and ``language``."""
+        return outcome_line(self.query, self.draft)
+
+
+def outcome_line(query: EvalQuery, draft: DraftReply) -> dict[str, Any]:
+    """``draft.ask_json()`` plus the query text, the hand-off reason and the language."""
+    return {
+        **draft.ask_json(),
+        "query_text": query.text,
+        "handoff_reason": draft.handoff_reason,
+        "language": draft.language,
+    }
 
 
 def valid_citation_count(draft: DraftReply, chunk_revisions: dict[str, tuple[str, int]]) -> int:
@@ -71,7 +92,8 @@ def valid_citation_count(draft: DraftReply, chunk_revisions: dict[str, tuple[str
 
 
 def drafts_summary(outcomes: Sequence[DraftOutcome], *, examples: int = 3) -> dict[str, Any]:
-    """Pass rate per check, citations, hand-off correctness and ``ready_to_send``."""
+    """Pass rate per check, citations, hand-off correctness and ``ready_to_send``, then the
+    buyer-voice fields (:func:`evals.fields.fields_summary`)."""
     per_check: dict[str, dict[str, Any]] = {}
     failures: dict[str, list[str]] = defaultdict(list)
     for outcome in outcomes:
@@ -97,6 +119,9 @@ def drafts_summary(outcomes: Sequence[DraftOutcome], *, examples: int = 3) -> di
         entry["failed_examples"] = failures.get(check_id, [])
     answers = [o for o in outcomes if not o.draft.handoff]
     latencies = [o.latency_ms for o in outcomes]
+    fields = fields_summary([(o.query, o.draft, o.fields) for o in outcomes])
+    failures_per_field = fields.pop("field_failures")
+    # Headline numbers first (the JSON is often read with `head`); long lists last.
     return {
         "n": len(outcomes),
         "answer_drafts": len(answers),
@@ -107,11 +132,13 @@ def drafts_summary(outcomes: Sequence[DraftOutcome], *, examples: int = 3) -> di
         ),
         "ready_to_send": mean(float(not o.draft.blocking_failures) for o in outcomes),
         "blocking_failures": sum(len(o.draft.blocking_failures) for o in outcomes),
+        **fields,
         "checks": dict(sorted(per_check.items())),
         "latency_ms": {
             "p50": round(percentile(latencies, 0.5), 2),
             "p95": round(percentile(latencies, 0.95), 2),
         },
+        "field_failures": failures_per_field,
     }
 
 
@@ -138,6 +165,7 @@ def evaluate_drafts(
                 valid_citations=valid_citation_count(draft, chunk_revisions),
                 latency_ms=elapsed,
                 failed_checks=[c.id for c in draft.checks if not c.passed],
+                fields=score_fields(query, draft),
             )
         )
         if progress is not None:

@@ -2,8 +2,9 @@
 
 Numbering: body chunks are numbered 0, 1, 2, ... in reading order, so chunk 0 is always
 the article's opening and body ids never depend on whether the article has example
-questions. When it has them, one extra chunk of kind ``"questions"`` comes last, with the
-next number. Ids are ``f"{article_id}:{revision}:{number}"``.
+questions. Each example question is then a chunk of its own (kind ``"question"``, the
+question alone), numbered after the body: a buyer's short message is matched against the
+one question it resembles, not diluted in a list. Ids are ``f"{article_id}:{revision}:{number}"``.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from typing import Literal
 
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
-from ingest.loaders.base import clean_text, one_line
+from ingest.loaders.base import normalise_document_text, one_line
 
-ChunkKind = Literal["body", "questions"]
+ChunkKind = Literal["body", "question"]
 
 HEADING_SEPARATOR = " — "
 _HEADER_LEVELS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
@@ -73,7 +74,7 @@ def chunk_article(
     max_chars: int = 900,
     overlap: int = 100,
 ) -> list[Chunk]:
-    """Split an article into heading-aware chunks plus one questions chunk (if any).
+    """Split an article into heading-aware chunks plus one chunk per example question.
 
     Each ``#``/``##``/``###`` section is a chunk of its own; a section longer than
     ``max_chars`` (not counting the title line) is split with up to ``overlap``
@@ -83,9 +84,9 @@ def chunk_article(
     """
     if max_chars <= 0 or not 0 <= overlap < max_chars:
         raise ValueError("need max_chars > 0 and 0 <= overlap < max_chars")
-    title = one_line(clean_text(title))
+    title = one_line(normalise_document_text(title))
     pieces: list[tuple[str, str]] = []
-    for index, (path, text) in enumerate(_sections(clean_text(body))):
+    for index, (path, text) in enumerate(_sections(normalise_document_text(body))):
         heading = HEADING_SEPARATOR.join(h for h in path if not _same(h, title))
         for piece in _split_section(text, max_chars, overlap, keep_opening=index == 0):
             pieces.append((heading, piece))
@@ -95,10 +96,13 @@ def chunk_article(
         _make_chunk(article_id, revision, number, title, heading, piece, "body")
         for number, (heading, piece) in enumerate(pieces)
     ]
-    asked = _unique(one_line(clean_text(question)) for question in questions)
-    if asked:
+    asked = _unique(one_line(normalise_document_text(question)) for question in questions)
+    for question in asked:
+        # The question alone: a title line would pull every question of an article towards
+        # the same words and blur which one the buyer's message resembles.
         chunks.append(
-            _make_chunk(article_id, revision, len(chunks), title, "", "\n".join(asked), "questions")
+            _make_chunk(article_id, revision, len(chunks), title, "", question, "question",
+                        with_label=False)
         )
     return chunks
 
@@ -150,9 +154,11 @@ def _make_chunk(
     heading: str,
     piece: str,
     kind: ChunkKind,
+    *,
+    with_label: bool = True,
 ) -> Chunk:
     label = f"{title}{HEADING_SEPARATOR}{heading}" if heading else title
-    text = f"{label}\n{piece}" if piece else label
+    text = (f"{label}\n{piece}" if piece else label) if with_label else piece
     return Chunk(
         id=chunk_id(article_id, revision, number),
         article_id=article_id,

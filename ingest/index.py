@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
+
 from ingest.embedder import Vectors
 from ingest.errors import IndexUnavailable
 
@@ -84,7 +86,17 @@ class SearchIndex(Protocol):
 
     def all_chunks(self) -> list[IndexedChunk]: ...
 
+    def vectors(self, ids: Sequence[str]) -> Vectors:
+        """The stored embeddings of ``ids``, one row each, in the order given."""
+        ...
+
     def count(self) -> int: ...
+
+    def read_metadata(self, key: str) -> str | None:
+        """A value stored with the index (e.g. the KB's confidence calibration)."""
+        ...
+
+    def write_metadata(self, key: str, value: str) -> None: ...
 
 
 class ChromaIndex:
@@ -186,5 +198,23 @@ class ChromaIndex:
             )
         ]
 
+    def vectors(self, ids: Sequence[str]) -> Vectors:
+        if not ids:
+            return np.zeros((0, 0), dtype=np.float32)
+        stored = self._collection.get(ids=list(ids), include=["embeddings"])
+        by_id = dict(zip(stored["ids"], stored["embeddings"], strict=True))
+        return np.asarray([by_id[i] for i in ids], dtype=np.float32)
+
     def count(self) -> int:
         return int(self._collection.count())
+
+    def read_metadata(self, key: str) -> str | None:
+        # Re-read: another process may have written it since this one opened the collection.
+        collection = self._client.get_collection(self._collection.name)
+        value = (collection.metadata or {}).get(key)
+        return None if value is None else str(value)
+
+    def write_metadata(self, key: str, value: str) -> None:
+        metadata = dict(self._collection.metadata or {})
+        metadata[key] = value
+        self._collection.modify(metadata=metadata)

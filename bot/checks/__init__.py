@@ -5,7 +5,10 @@ fixed or overridden with a reason); evals report their pass rates as metrics.
 """
 
 from bot.checks.base import Check
-from bot.checks.context import CheckContext
-from bot.checks.registry import CHECKS, run_checks
+from bot.checks.context import CheckContext, ReplyRules, context_for_draft
+from bot.checks.registry import CHECKS, check_draft, run_checks
 
-__all__ = ["CHECKS", "Check", "CheckContext", "run_checks"]
+__all__ = [
+    "CHECKS", "Check", "CheckContext", "ReplyRules", "check_draft", "context_for_draft",
+    "run_checks",
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.drafting.schema import PolicyVerdict
+from bot.facts import DraftReply, OrderFacts, PolicyVerdict
 
 
 @dataclass(frozen=True)
@@ -24,9 +24,49 @@ class CheckContext:
     verdicts: Sequence[PolicyVerdict] = ()
     order_facts_text: str = ""
     handoff: bool = False
+    # Why a person takes over (bot.routing: safety, legal, fraud, angry, human_request, …).
+    handoff_reasons: Sequence[str] = ()
+    # Facts about the buyer's order, structured (``order_facts_text`` is the same as text).
+    order: OrderFacts | None = None
     instructions_text: str = ""
     allowed_link_domains: Sequence[str] = ()
     allowed_phone_numbers: Sequence[str] = ()
     max_chars: int = 2000
     readability_min: float = 45.0
     readability_max: float = 110.0
+
+
+@dataclass(frozen=True)
+class ReplyRules:
+    """The seller's rules every reply is checked against (from settings, at the root)."""
+
+    allowed_link_domains: Sequence[str] = ()
+    allowed_phone_numbers: Sequence[str] = ()
+    # The LLM composer's instructions: a reply that echoes them leaks the prompt.
+    instructions_text: str = ""
+
+
+def context_for_draft(
+    draft: DraftReply, *, buyer_messages: Sequence[str], rules: ReplyRules
+) -> CheckContext:
+    """The context a draft's text (or an agent's edit of it) is checked in: the draft's
+    stored evidence, never anything recomputed since."""
+    evidence = draft.evidence
+    return CheckContext(
+        buyer_texts=tuple(buyer_messages),
+        buyer_name=evidence.buyer_name,
+        cited_texts=tuple(evidence.cited_texts),
+        verdicts=tuple(evidence.verdicts),
+        order_facts_text=order_facts_text(evidence.order),
+        handoff=draft.handoff,
+        handoff_reasons=tuple((draft.handoff_reason or "").split(",")) if draft.handoff else (),
+        order=evidence.order,
+        instructions_text=rules.instructions_text,
+        allowed_link_domains=tuple(rules.allowed_link_domains),
+        allowed_phone_numbers=tuple(rules.allowed_phone_numbers),
+    )
+
+
+def order_facts_text(order: OrderFacts | None) -> str:
+    """Order facts as text the grounding checks search for figures and dates."""
+    return "" if order is None else order.model_dump_json()

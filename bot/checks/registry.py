@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.checks.base import Check
 from bot.checks.compliance import COMPLIANCE_CHECKS
-from bot.checks.context import CheckContext
+from bot.checks.consistency import CONSISTENCY_CHECKS
+from bot.checks.context import CheckContext, ReplyRules, context_for_draft
 from bot.checks.grounding import GROUNDING_CHECKS
 from bot.checks.privacy import PRIVACY_CHECKS
 from bot.checks.promises import PROMISE_CHECKS
 from bot.checks.reply import parse_reply
 from bot.checks.tone import TONE_CHECKS
-from bot.drafting.schema import CheckResult
+from bot.facts import CheckResult, DraftReply
 
 # The order is part of the contract: results come back in it, and the console lists them so.
 CHECKS: tuple[Check, ...] = (
@@ -19,6 +22,7 @@ CHECKS: tuple[Check, ...] = (
     *GROUNDING_CHECKS,
     *PRIVACY_CHECKS,
     *PROMISE_CHECKS,
+    *CONSISTENCY_CHECKS,
 )
 
 _NOT_APPLICABLE = "Not applicable to a hand-off draft."
@@ -43,3 +47,10 @@ def run_checks(text: str, context: CheckContext) -> list[CheckResult]:
 
 def _result(check: Check, *, passed: bool, message: str) -> CheckResult:
     return CheckResult(id=check.id, severity=check.severity, passed=passed, message=message)
+
+
+def check_draft(
+    text: str, *, draft: DraftReply, buyer_messages: Sequence[str], rules: ReplyRules
+) -> list[CheckResult]:
+    """Check ``text`` — the draft's own or an agent's edit — against the draft's evidence."""
+    return run_checks(text, context_for_draft(draft, buyer_messages=buyer_messages, rules=rules))

@@ -7,21 +7,17 @@ import os
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 
+from bot.cli.common import DraftdeskGroup, console, fail, load_settings, services_for_cli
 from bot.cli.kb import kb_app
 from bot.cli.orders import orders_app
 from bot.cli.slack import slack_command
 from bot.cli.users import users_app
 from bot.cli.worker import worker_command
-from bot.settings import Settings
-from bot.slack.errors import SlackDeskError
-from ingest.errors import IngestError
-from knowledge_base.errors import KnowledgeBaseError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -33,29 +29,8 @@ app = typer.Typer(
     help="Self-hosted customer-service copilot: grounded drafts, human approval.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=DraftdeskGroup,  # library errors: one `error: …` line, exit code 1
 )
-console = Console(stderr=True, soft_wrap=True)
-KNOWN_ERRORS: tuple[type[Exception], ...] = (KnowledgeBaseError, IngestError, SlackDeskError)
-
-
-def fail(message: str) -> typer.Exit:
-    """Print one clean error line and return the exit to raise."""
-    console.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(code=1)
-
-
-def load_settings() -> Settings:
-    try:
-        return Settings()
-    except ValueError as exc:
-        raise fail(f"invalid settings: {exc}") from exc
-
-
-def services_for_cli(settings: Settings) -> Any:
-    """Build services (loads the embedding model) for commands that need the index."""
-    from bot.services import build_services
-
-    return build_services(settings)
 
 
 @app.command()
@@ -93,6 +68,17 @@ def ingest(
         )
     if services.pipeline is not None:
         services.pipeline.retriever.refresh()
+    calibrated = services.calibrate_if_changed(
+        changed=report.embedded + report.deleted, total=report.chunks
+    )
+    if calibrated is not None and not as_json:
+        fitted = calibrated.calibration.fitted_on
+        console.print(
+            f"calibrated the answer/hand-off bar for this KB: midpoint "
+            f"{calibrated.calibration.midpoint:.3f} (off-topic answered "
+            f"{fitted.get('false_answer_rate', 0):.1%}, example questions answered "
+            f"{fitted.get('recall', 0):.1%})", highlight=False,
+        )
     if as_json:
         typer.echo(json.dumps(report.as_json()))
     else:
@@ -128,12 +114,7 @@ def ask(
     draft = services.drafter.draft(DraftRequest(buyer_messages=[text], buyer_name=name))
     services.close()
     if as_json:
-        payload = draft.model_dump(
-            mode="json",
-            exclude={"debug", "kb_revisions", "language", "sentiment", "handoff_reason"},
-        )
-        payload["citations"] = [c.model_dump() for c in draft.citations]
-        typer.echo(json.dumps(payload, ensure_ascii=False))
+        typer.echo(json.dumps(draft.ask_json(), ensure_ascii=False))
         return
     typer.echo(draft.text)
     typer.echo("")
@@ -189,8 +170,4 @@ def _register_plugins() -> None:
 def main() -> None:
     """Console-script entry point."""
     _register_plugins()
-    try:
-        app()
-    except KNOWN_ERRORS as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
-        sys.exit(1)
+    app()

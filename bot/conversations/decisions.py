@@ -339,6 +339,7 @@ def draft_reply_of(draft: Draft) -> DraftReply:
             "citations": draft.citations, "checks": draft.checks, "composer": draft.composer,
             "order": draft.order_facts, "verdicts": draft.verdicts,
             "kb_revisions": draft.kb_revisions,
+            "suggest_no_response": draft.suggest_no_response,
             # Drafts stored before evidence existed re-check against their order and verdicts.
             "evidence": draft.evidence
             or {"order": draft.order_facts, "verdicts": draft.verdicts},

@@ -96,6 +96,8 @@ class Draft(Base):
     # The cited passages, buyer name, order facts and verdicts the draft was built on
     # (bot.facts.DraftEvidence): an agent's edit is re-checked against exactly these.
     evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The buyer only thanked us: the console offers "no response needed" first.
+    suggest_no_response: Mapped[bool] = mapped_column(Boolean, default=False)
     composer: Mapped[str] = mapped_column(String(80), default="offline")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     # The reply deadline: the oldest unanswered buyer message + reply_deadline_hours.

@@ -122,6 +122,7 @@ def store_draft(ctx: WorkflowContext, job: DraftJob, reply: DraftReply) -> int |
             verdicts=[v.model_dump(mode="json") for v in reply.verdicts],
             kb_revisions=dict(reply.kb_revisions),
             evidence=reply.evidence.model_dump(mode="json"),
+            suggest_no_response=reply.suggest_no_response,
             composer=reply.composer[:80],
             created_at=now,
             due_at=oldest + timedelta(hours=ctx.config.reply_deadline_hours),

@@ -87,6 +87,7 @@ class DraftDetail(DraftSummary):
 
     message_ids: list[int]
     handoff_reason: str | None
+    suggest_no_response: bool = False
     language: str
     sentiment: str
     composer: str

@@ -95,6 +95,7 @@ def detail_of(draft: Draft, conversation: Conversation, messages: list[Message])
         **summary.model_dump(),
         message_ids=list(draft.message_ids),
         handoff_reason=draft.handoff_reason,
+        suggest_no_response=draft.suggest_no_response,
         language=draft.language,
         sentiment=draft.sentiment,
         composer=draft.composer,

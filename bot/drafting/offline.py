@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bot.drafting.schema import Citation, OrderFacts, PolicyVerdict
+from bot.drafting.openings import item_name, problem_in
+from bot.facts import Citation, OrderFacts, PolicyVerdict
 from ingest.index import IndexedChunk
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -32,21 +33,37 @@ def load_wording(language: str = "en") -> dict[str, Any]:
 
 
 @dataclass
+class AnswerPart:
+    """The part of the reply that answers one of the buyer's questions from one article."""
+
+    chunks: Sequence[IndexedChunk]
+
+
+@dataclass
 class ComposeInput:
     """What the composer may use; every fact in the reply comes from these."""
 
     buyer_name: str | None
-    topic: str | None
     sentiment: str
     handoff: bool
-    handoff_reason: str | None
-    answer_chunks: Sequence[IndexedChunk] = ()
+    handoff_reasons: Sequence[str] = ()
+    answers: Sequence[AnswerPart] = ()
+    uncovered_questions: Sequence[str] = ()
     order: OrderFacts | None = None
     unknown_order_id: str | None = None
     verdicts: Sequence[PolicyVerdict] = ()
     seller_name: str = "our shop"
     signature: str = "The team"
-    extra_answers: Sequence[IndexedChunk] = field(default_factory=tuple)
+    buyer_text: str = ""
+    # What the buyer asks the policy about ("return_item", "cancel_order", …), if anything.
+    policy_question: str | None = None
+    no_response_needed: bool = False
+    order_id_given: bool = False
+
+    @property
+    def answer_chunks(self) -> list[IndexedChunk]:
+        """Every chunk the answer may quote or cite, in order."""
+        return [chunk for part in self.answers for chunk in part.chunks]
 
 
 @dataclass
@@ -55,7 +72,7 @@ class ComposedReply:
     citations: list[Citation]
 
 
-def first_name(name: str | None) -> str | None:
+def greeting_name(name: str | None) -> str | None:
     if not name:
         return None
     part = re.sub(r"[^\w' -]", "", name).strip().split()
@@ -103,24 +120,27 @@ def _order_sentence(order: OrderFacts) -> str:
         return f"{d.day} {d:%B %Y}"
 
     status = _STATUS_WORDS.get(order.status, order.status.replace("_", " "))
+    arrival = (
+        f" It's expected to arrive by {day(order.estimated_delivery)}."
+        if order.estimated_delivery else ""
+    )
     if order.delivered_at:
-        text = f"Order {order.order_id} was delivered on {day(order.delivered_at)}."
-    elif order.status in {"shipped", "partially_shipped"} and order.shipped_at:
-        text = f"Order {order.order_id} shipped on {day(order.shipped_at)}"
+        return f"Order {order.order_id} was delivered on {day(order.delivered_at)}."
+    if order.status == "delivered":
+        return f"Order {order.order_id} has been delivered."
+    if order.status in {"shipped", "partially_shipped"} and order.shipped_at:
+        partly = order.status == "partially_shipped"
+        text = f"{'Part of order' if partly else 'Order'} {order.order_id} shipped on "
+        text += day(order.shipped_at)
         if order.carrier:
             text += f" with {order.carrier}"
         if order.tracking_number:
             text += f" (tracking number {order.tracking_number})"
-        text += "."
-        if order.estimated_delivery:
-            text += f" It's expected to arrive by {day(order.estimated_delivery)}."
-    elif order.status == "canceled":
-        text = f"Order {order.order_id} has been cancelled."
-    else:
-        text = f"Order {order.order_id} is currently {status}."
-        if order.estimated_delivery:
-            text += f" It's expected to arrive by {day(order.estimated_delivery)}."
-    return text
+        text += ", and the rest follows in a separate parcel." if partly else "."
+        return text + arrival
+    if order.status == "canceled":
+        return f"Order {order.order_id} has been cancelled."
+    return f"Order {order.order_id} is currently {status}.{arrival}"
 
 
 def _fit_verdicts(verdicts: Sequence[PolicyVerdict], budget: int) -> list[str]:
@@ -143,35 +163,44 @@ def _fit_verdicts(verdicts: Sequence[PolicyVerdict], budget: int) -> list[str]:
 
 
 class OfflineComposer:
-    """Builds: greeting, acknowledgement, answer, order facts and verdicts, next step, sign-off."""
+    """Builds: greeting, an opening about the buyer's actual problem, order facts and
+    verdicts, the answer to each question, what was passed to a colleague, one closing line,
+    sign-off. Hand-offs get a holding reply true to their reason."""
 
     name = "offline"
 
     def __init__(self, *, language: str = "en") -> None:
         self._w = load_wording(language)
 
-    def subject(self, topic: str | None) -> str:
-        subjects: dict[str, str] = self._w["subjects"]
-        return subjects.get(topic or "", subjects["default"])
-
-    def acknowledgement(self, topic: str | None, sentiment: str) -> str:
-        table: dict[str, dict[str, str]] = self._w["acknowledgements"]
-        mood = table.get(sentiment, table["neutral"])
-        key = topic if topic in mood else ("default" if topic else "no_topic")
-        template = mood.get(key) or table["neutral"][key]
-        return template.format(subject=self.subject(topic))
+    def opening(self, data: ComposeInput, item: str) -> str:
+        openings: dict[str, str] = self._w["openings"]
+        problem = problem_in(data.buyer_text)
+        delivered = data.order is not None and data.order.delivered_at is not None
+        if problem == "late" and (delivered or _RESOLVED.search(data.buyer_text)):
+            problem = None  # it did arrive (the order facts or the buyer say so)
+        if data.sentiment == "angry":
+            return openings["angry"]
+        if problem is not None:
+            return openings[problem].format(item=item)
+        if data.policy_question in openings:
+            return openings[data.policy_question].format(item=item).replace("your item", "it")
+        # VADER's polarity is too unreliable on short buyer questions to open with "kind
+        # message" or "sorry about the trouble"; a neutral thank-you never misreads them.
+        return str(openings["neutral"])
 
     def compose(self, data: ComposeInput) -> ComposedReply:
         w = self._w
-        name = first_name(data.buyer_name)
+        name = greeting_name(data.buyer_name)
         greeting = w["greeting_named"].format(first_name=name) if name else w["greeting_unnamed"]
         sign_off = f"{w['sign_off']}\n{data.signature}"
-        ack = self.acknowledgement(data.topic, data.sentiment)
+        item = item_name(data.order, data.buyer_text)
         if data.handoff:
-            reason = (data.handoff_reason or "").split(":")[0]
-            handoff: dict[str, str] = w["handoff"]
-            body = handoff.get(reason, handoff["intro"]).format(seller_name=data.seller_name)
-            text = "\n\n".join([greeting, ack, body, sign_off])
+            body = self._handoff_text(data, item)
+            return ComposedReply(text="\n\n".join([greeting, body, sign_off]), citations=[])
+        if data.no_response_needed:
+            ordered = data.order is not None and item != "item"
+            closing = w["closing_reply"] if ordered else w["closing_reply_no_item"]
+            text = "\n\n".join([greeting, closing.format(item=item), sign_off])
             return ComposedReply(text=text, citations=[])
 
         facts: list[str] = []
@@ -179,22 +208,28 @@ class OfflineComposer:
             facts.append(w["handoff"]["unknown_order"].format(order_id=data.unknown_order_id))
         if data.order is not None:
             facts.append(_order_sentence(data.order))
-        steps: dict[str, str] = w["next_steps"]
         refused = any(not v.eligible for v in data.verdicts)
-        step = steps["not_eligible"] if refused else steps.get(data.topic or "", steps["default"])
-        closing = [step, w["person_offer"], sign_off]
-        fixed = len("\n\n".join([greeting, ack, *facts, *closing])) + 4
+        by_marketplace = any(v.handled_by == "marketplace" for v in data.verdicts)
+        uncovered = [
+            w["uncovered"].format(question=_short_question(q)) for q in data.uncovered_questions
+        ]
+        closing = [self._closing_line(data, refused=refused, by_marketplace=by_marketplace)]
+        opening = self.opening(data, item)
+        fixed = len("\n\n".join([greeting, opening, *facts, *uncovered, *closing, sign_off]))
         verdicts = _fit_verdicts(data.verdicts, MAX_REPLY_CHARS - fixed - MIN_ANSWER_CHARS)
-        fixed += sum(len(v) + 2 for v in verdicts)
+        fixed += sum(len(v) + 2 for v in verdicts) + 4
         budget = max(0, min(MAX_ANSWER_CHARS, MAX_REPLY_CHARS - fixed))
-        chunks = list(data.answer_chunks) + list(data.extra_answers)
-        if refused:
-            # The verdict is the answer; quoting the general rule next to a "no" would read
-            # as a contradiction. The policy article is still cited as the verdict's source.
-            answer, used = "", chunks[:1]
+        if refused or by_marketplace:
+            # The verdict is the answer: quoting the general rule next to a "no" (or our own
+            # return steps next to Amazon's) would read as a contradiction. The article is
+            # still cited as the verdict's source.
+            used = list(data.answer_chunks[:1])
+            answer = ""
         else:
-            answer, used = self._answer(chunks, budget=budget)
-        parts = [greeting, ack, *facts, *verdicts, answer, *closing]
+            answer, used = self._answer(data.answers, budget=budget)
+            if data.order is not None or data.order_id_given:
+                answer = _without_asking_for_order_number(answer)
+        parts = [greeting, opening, *facts, *verdicts, answer, *uncovered, *closing, sign_off]
         citations = [
             Citation(article_id=c.article_id, revision=c.revision, title=c.title, chunk_id=c.id)
             for c in used
@@ -203,32 +238,111 @@ class OfflineComposer:
             text="\n\n".join(p.strip() for p in parts if p.strip()), citations=citations
         )
 
+    def _handoff_text(self, data: ComposeInput, item: str) -> str:
+        texts: dict[str, str] = self._w["handoff"]
+        reason = next((r for r in data.handoff_reasons if r in texts), "low_confidence")
+        if "marketplace_account" in data.handoff_reasons:
+            reason = "marketplace_account"
+        unplug = texts["safety_unplug"] if _electrical(data, item) else ""
+        return texts[reason].format(
+            seller_name=data.seller_name, item=item if item != "item" else "product",
+            unplug=unplug,
+        )
+
+    def _closing_line(self, data: ComposeInput, *, refused: bool, by_marketplace: bool) -> str:
+        steps: dict[str, str] = self._w["next_steps"]
+        if by_marketplace:
+            return steps["marketplace"]
+        if refused:
+            return steps["not_eligible"]
+        wants_order_check = data.policy_question is not None or problem_in(data.buyer_text)
+        if wants_order_check and data.order is None and not data.order_id_given:
+            return steps["need_order_id"]
+        return str(self._w["person_offer"])
+
     @staticmethod
     def _answer(
-        chunks: Sequence[IndexedChunk], *, budget: int
+        parts: Sequence[AnswerPart], *, budget: int
     ) -> tuple[str, list[IndexedChunk]]:
-        """Quote opening paragraphs of the given chunks, within a length budget."""
+        """Quote each part's chunks (the section that answers), within a length budget."""
         pieces: list[str] = []
         used: list[IndexedChunk] = []
-        for chunk in chunks:
-            paragraphs = chunk_paragraphs(chunk)
-            if not paragraphs:
-                continue
-            paragraph = paragraphs[0]
-            if paragraph in pieces:
-                continue
-            if len(paragraph) > budget:
-                if pieces:
-                    break
-                sentences = re.split(r"(?<=[.!?])\s+", paragraph)
-                paragraph = ""
-                for sentence in sentences:
-                    if len(paragraph) + len(sentence) + 1 > budget:
-                        break
-                    paragraph = f"{paragraph} {sentence}".strip()
-                if not paragraph:
+        share = budget // max(1, len(parts))
+        for part in parts:
+            room = share
+            for chunk in part.chunks:
+                text = _quotable(chunk, room)
+                if not text or text in pieces:
                     continue
-            pieces.append(paragraph)
-            used.append(chunk)
-            budget -= len(paragraph)
+                pieces.append(text)
+                used.append(chunk)
+                room -= len(text)
+                if room < 120:
+                    break
         return "\n\n".join(pieces), used
+
+
+def _quotable(chunk: IndexedChunk, budget: int) -> str:
+    """The chunk's paragraphs that fit ``budget`` (whole paragraphs, then whole sentences)."""
+    kept: list[str] = []
+    paragraphs = chunk_paragraphs(chunk)
+    if paragraphs and chunk.heading and re.match(r"(- |\d+\. )", paragraphs[0]):
+        # A list reads as an answer only under its heading ("Common reasons for delays:").
+        paragraphs[0] = f"{chunk.heading.split(' — ')[-1]}:\n{paragraphs[0]}"
+    for paragraph in paragraphs:
+        if len(paragraph) + 2 <= budget:
+            kept.append(paragraph)
+            budget -= len(paragraph) + 2
+            continue
+        if not kept:
+            sentences = re.split(r"(?<=[.!?])\s+", paragraph)
+            text = ""
+            for sentence in sentences:
+                if len(text) + len(sentence) + 1 > budget:
+                    break
+                text = f"{text} {sentence}".strip()
+            if text:
+                kept.append(text)
+        break
+    return "\n\n".join(kept)
+
+
+_ASKS_FOR_ORDER_NUMBER = re.compile(
+    r"(send|give|tell|share|include|reply with|message us with|let us know|with your|"
+    r"need|have)\b[^.?!\n]{0,40}\border (number|id)", re.I,
+)
+
+
+def _without_asking_for_order_number(answer: str) -> str:
+    """Drop quoted sentences and list items that ask for the order number: the buyer gave it."""
+    lines = []
+    for line in answer.split("\n"):
+        if not _ASKS_FOR_ORDER_NUMBER.search(line):
+            lines.append(line)
+        elif not re.match(r"\s*(- |\d+\. )", line):
+            # In a paragraph, only the asking sentence goes; a list item goes whole.
+            sentences = re.split(r"(?<=[.!?])\s+", line)
+            lines.append(" ".join(s for s in sentences if not _ASKS_FOR_ORDER_NUMBER.search(s)))
+    return "\n".join(lines).strip()
+
+
+_RESOLVED = re.compile(r"\b(worked out|all good|sorted|(it |has |finally )?(arrived|came|turned up)"
+                       r"|got it (now|today|yesterday))\b", re.I)
+
+
+def _short_question(question: str) -> str:
+    question = " ".join(question.split())
+    return question if len(question) <= 90 else question[:87].rstrip() + "…"
+
+
+_ELECTRICAL = re.compile(r"\b(plug|plugged|cord|cable|socket|outlet|electric\w*|spark\w*|"
+                         r"shock\w*|kettle|toaster|appliance|charger|battery|heater)\b", re.I)
+
+
+def _electrical(data: ComposeInput, item: str) -> bool:
+    if data.order is not None and any(
+        (i.category or "") in {"small_appliances", "electronics", "appliances"}
+        for i in data.order.items
+    ):
+        return True
+    return bool(_ELECTRICAL.search(data.buyer_text) or _ELECTRICAL.search(item))

@@ -8,27 +8,45 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import Protocol
 
-from sqlalchemy.orm import Session, sessionmaker
+import numpy as np
 
-from bot.checks import CheckContext, run_checks
+from bot.checks import ReplyRules, check_draft
 from bot.drafting.interface import DraftRequest
-from bot.drafting.offline import ComposedReply, ComposeInput, OfflineComposer
-from bot.drafting.schema import CheckResult, DraftReply, OrderFacts, PolicyVerdict
-from bot.retrieval import Calibration, HybridRetriever, RetrievedArticle
+from bot.drafting.offline import AnswerPart, ComposedReply, ComposeInput, OfflineComposer
+from bot.facts import (
+    CheckResult,
+    CitedPassage,
+    DraftEvidence,
+    DraftReply,
+    OrderFacts,
+    PolicyVerdict,
+)
+from bot.retrieval import HybridRetriever, RetrievedArticle
 from bot.routing import Router, Routing
-from bot.settings import Settings
-from ingest.embedder import Embedder
-from ingest.index import IndexedChunk, SearchIndex
+from ingest.embedder import Vectors
+from ingest.index import IndexedChunk
 
 log = logging.getLogger(__name__)
 
 # Where one question ends and another may start ("…kettle? Also, can I pay…").
-_QUESTION_BREAK = re.compile(r"[?\n]+|\balso\b|\band another thing\b", re.I)
+# (The question mark stays with its question.)
+_QUESTION_BREAK = re.compile(r"(?<=\?)|\n+|\balso\b,?|\band another thing\b", re.I)
 MAX_QUESTIONS_ANSWERED = 3
+# How much more like the question another section must be to be quoted after the
+# article's opening.
+SECTION_MARGIN = 0.0
+CATCH_ALL_MARGIN = 0.06
+_CATCH_ALL = re.compile(r"good to know|tips|more|other|notes?|faq", re.I)
+
+
+def _is_question(segment: str) -> bool:
+    return segment.rstrip().endswith("?") or bool(
+        re.match(r"(can|could|do|does|did|is|are|will|would|how|what|when|where|why|which)\b",
+                 segment.strip(), re.I)
+    )
 
 OrderLookup = Callable[[str], OrderFacts | None]
 PolicyDecider = Callable[[str | None, OrderFacts | None, str], list[PolicyVerdict]]
@@ -43,13 +61,23 @@ class LlmComposerLike(Protocol):
     def compose(self, data: ComposeInput, *, buyer_text: str) -> ComposedReply: ...
 
 
+@dataclass(frozen=True)
+class DraftingConfig:
+    """Who the replies come from and how much to retrieve (from settings, at the root)."""
+
+    seller_name: str
+    signature: str
+    retrieval_top_k: int = 8
+    reply_rules: ReplyRules = field(default_factory=ReplyRules)
+
+
 @dataclass
 class DraftingPipeline:
     """Turns buyer messages into a checked draft. Implements ``bot.drafting.interface.Drafter``."""
 
     router: Router
     offline: OfflineComposer
-    settings: Settings
+    config: DraftingConfig
     llm: LlmComposerLike | None = None
     order_lookup: OrderLookup | None = None
     policy: PolicyDecider | None = None
@@ -60,32 +88,44 @@ class DraftingPipeline:
 
     def draft(self, request: DraftRequest) -> DraftReply:
         text = "\n".join(m.strip() for m in request.buyer_messages if m.strip())
-        routing = self.router.route(text, k=self.settings.retrieval_top_k)
+        routing = self.router.route(text, k=self.config.retrieval_top_k)
         u = routing.understanding
+        # What the buyer asked, without any text addressed to a model.
+        text = routing.text or text
         order, unknown_order = self._order(u.order_ids or list(request.earlier_order_ids))
         verdicts: list[PolicyVerdict] = []
         asked = policy_question(text)
-        if self.policy is not None and not routing.handoff:
+        answering = not routing.handoff and not routing.no_response_needed
+        if self.policy is not None and answering:
             verdicts = self.policy(asked or u.topic, order, text)
         topic = u.topic
         if asked and verdicts and topic not in _TOPIC_FAMILIES[asked]:
             topic = next(iter(_TOPIC_FAMILIES[asked]))
-        answer_chunks = [] if routing.handoff else self._answer_chunks(routing, text)
+        answers, uncovered = self._answers(routing, text) if answering else ([], [])
         data = ComposeInput(
             buyer_name=request.buyer_name,
-            topic=topic,
             sentiment=u.sentiment,
             handoff=routing.handoff,
-            handoff_reason=routing.handoff_reason,
-            answer_chunks=answer_chunks,
+            handoff_reasons=(routing.handoff_reason or "").split(",") if routing.handoff else (),
+            answers=answers,
+            uncovered_questions=uncovered,
             order=order,
             unknown_order_id=unknown_order,
             verdicts=verdicts,
-            seller_name=self.settings.seller_name,
-            signature=self.settings.signature,
+            seller_name=self.config.seller_name,
+            signature=self.config.signature,
+            buyer_text=text,
+            policy_question=asked,
+            no_response_needed=routing.no_response_needed,
+            order_id_given=bool(u.order_ids or request.earlier_order_ids),
         )
         composed, composer_name = self._compose(data, text)
-        cited = self._cited_texts(composed, answer_chunks)
+        evidence = DraftEvidence(
+            cited=self._cited_passages(composed, data.answer_chunks),
+            buyer_name=request.buyer_name,
+            order=order,
+            verdicts=verdicts,
+        )
         reply = DraftReply(
             text=composed.text,
             handoff=routing.handoff,
@@ -99,14 +139,16 @@ class DraftingPipeline:
             order=order,
             verdicts=verdicts,
             kb_revisions={c.article_id: c.revision for c in composed.citations},
+            suggest_no_response=routing.no_response_needed,
+            evidence=evidence,
             debug={
-                "buyer_name": request.buyer_name,
                 "features": routing.retrieval.features,
                 "topics": routing.retrieval.topics[:5],
                 "sensitive": u.sensitive,
                 "order_ids": u.order_ids,
                 "urgency": u.urgency,
-                "cited_texts": cited,
+                "uncovered_questions": uncovered,
+                "injection_removed": routing.injection_removed,
             },
         )
         reply.checks = self.recheck(reply.text, draft=reply, buyer_messages=request.buyer_messages)
@@ -114,23 +156,26 @@ class DraftingPipeline:
 
     def route(self, text: str) -> Routing:
         """The answer/hand-off decision alone (evaluation uses exactly this)."""
-        return self.router.route(text, k=self.settings.retrieval_top_k)
+        return self.router.route(text, k=self.config.retrieval_top_k)
 
     def recheck(
         self, text: str, *, draft: DraftReply, buyer_messages: Sequence[str]
     ) -> list[CheckResult]:
-        context = CheckContext(
-            buyer_texts=tuple(buyer_messages),
-            buyer_name=draft.debug.get("buyer_name"),
-            cited_texts=tuple(draft.debug.get("cited_texts", ())),
-            verdicts=tuple(draft.verdicts),
-            order_facts_text=_order_facts_text(draft.order),
-            handoff=draft.handoff,
-            instructions_text=self.llm.instructions_text if self.llm is not None else "",
-            allowed_link_domains=tuple(self.settings.allowed_link_domains),
-            allowed_phone_numbers=tuple(self.settings.allowed_phone_numbers),
+        """Check ``text`` against what ``draft`` was built on (its stored evidence)."""
+        return check_draft(
+            text, draft=draft, buyer_messages=buyer_messages, rules=self._reply_rules
         )
-        return run_checks(text, context)
+
+    @property
+    def _reply_rules(self) -> ReplyRules:
+        rules = self.config.reply_rules
+        if self.llm is None:
+            return rules
+        return ReplyRules(
+            allowed_link_domains=rules.allowed_link_domains,
+            allowed_phone_numbers=rules.allowed_phone_numbers,
+            instructions_text=self.llm.instructions_text,
+        )
 
     def _order(self, order_ids: Sequence[str]) -> tuple[OrderFacts | None, str | None]:
         if not order_ids or self.order_lookup is None:
@@ -141,38 +186,63 @@ class DraftingPipeline:
                 return facts, None
         return None, order_ids[0]
 
-    def _answer_chunks(self, routing: Routing, text: str) -> list[IndexedChunk]:
-        """What to quote: for one question, the best article's opening and best-matching
-        section; for several questions, the opening of each question's own best article."""
-        per_question = self._articles_per_question(text)
-        if len(per_question) < 2:
-            return self._chunks_of(routing.retrieval.articles[0])
-        chunks: list[IndexedChunk] = []
-        for article in per_question[:MAX_QUESTIONS_ANSWERED]:
-            lead = self.retriever.lead_chunk(article.article_id)
-            if lead is not None:
-                chunks.append(lead)
-        return chunks
-
-    def _chunks_of(self, article: RetrievedArticle) -> list[IndexedChunk]:
-        lead = self.retriever.lead_chunk(article.article_id)
-        chunks = [lead] if lead is not None else []
-        matched = next((c for c in article.chunks if c.kind == "body"), None)
-        if matched is not None and (lead is None or matched.id != lead.id):
-            chunks.append(matched)
-        return chunks
-
-    def _articles_per_question(self, text: str) -> list[RetrievedArticle]:
-        """The distinct, confidently matched best article of each question in the message."""
+    def _answers(self, routing: Routing, text: str) -> tuple[list[AnswerPart], list[str]]:
+        """The part of the reply for each question (up to three): the section of its best
+        article that answers it. Questions the KB does not answer confidently are returned
+        to be named as passed to a colleague."""
+        top = routing.retrieval.articles[0]
+        parts = [AnswerPart(chunks=self._answering_chunks(top, routing.retrieval.embedding))]
         segments = [s.strip() for s in _QUESTION_BREAK.split(text) if len(s.split()) >= 3]
         if len(segments) < 2:
+            return parts, []
+        # A segment is covered by an article already answered when that article is among its
+        # own best three (the same subject in other words).
+        near_whole = {a.article_id for a in routing.retrieval.articles[:3]}
+        answered = {top.article_id}
+        uncovered: list[str] = []
+        has_order = bool(routing.understanding.order_ids)
+        segments = segments[: MAX_QUESTIONS_ANSWERED + 1]
+        # One model call for every segment.
+        for segment, vector in zip(segments, self.retriever.embed_many(segments), strict=True):
+            result = self.retriever.retrieve(
+                segment, k=3, has_order=has_order, embedding=vector
+            )
+            if not result.articles:
+                continue
+            ranked = {a.article_id for a in result.articles}
+            if ranked & answered:
+                continue
+            article = result.articles[0]
+            if result.features["dense"] < routing.retrieval.features["dense"] - 0.15:
+                continue  # a fragment of the same message, not a question of its own
+            if result.confidence >= self.router.threshold and _is_question(segment):
+                if len(parts) < MAX_QUESTIONS_ANSWERED:
+                    answered.add(article.article_id)
+                    parts.append(
+                        AnswerPart(chunks=self._answering_chunks(article, result.embedding))
+                    )
+            elif _is_question(segment) and not ranked & near_whole:
+                uncovered.append(segment)
+        return parts, uncovered[:1]
+
+    def _answering_chunks(self, article: RetrievedArticle, query: Vectors) -> list[IndexedChunk]:
+        """The article's opening (written to answer its main question) and, when another
+        section is clearly more like the question, that section too."""
+        sections = self.retriever.body_chunks(article.article_id)
+        if not sections:
             return []
-        found: dict[str, RetrievedArticle] = {}
-        for segment in segments:
-            result = self.retriever.retrieve(segment, k=1)
-            if result.articles and result.confidence >= self.router.threshold:
-                found.setdefault(result.articles[0].article_id, result.articles[0])
-        return list(found.values())
+        vectors = self.retriever.stored_vectors([c.id for c in sections])
+        scores = vectors @ query
+        # Catch-all sections ("Good to know") mention a bit of everything: they must beat
+        # the opening by more before they are quoted.
+        margins = np.array([
+            SECTION_MARGIN + (CATCH_ALL_MARGIN if _CATCH_ALL.search(c.heading) else 0.0)
+            for c in sections
+        ])
+        best = int(np.argmax(scores - margins))
+        if best == 0 or scores[best] < scores[0] + margins[best]:
+            return [sections[0]]
+        return [sections[0], sections[best]]
 
     def _compose(self, data: ComposeInput, text: str) -> tuple[ComposedReply, str]:
         if self.llm is not None and not data.handoff:
@@ -185,9 +255,18 @@ class DraftingPipeline:
         return self.offline.compose(data), self.offline.name
 
     @staticmethod
-    def _cited_texts(composed: ComposedReply, chunks: Sequence[IndexedChunk]) -> list[str]:
-        by_id = {c.id: c.text for c in chunks}
-        return [by_id[c.chunk_id] for c in composed.citations if c.chunk_id in by_id]
+    def _cited_passages(
+        composed: ComposedReply, chunks: Sequence[IndexedChunk]
+    ) -> list[CitedPassage]:
+        by_id = {c.id: c for c in chunks}
+        return [
+            CitedPassage(
+                chunk_id=chunk.id, article_id=chunk.article_id, revision=chunk.revision,
+                text=chunk.text,
+            )
+            for chunk in (by_id.get(c.chunk_id) for c in composed.citations)
+            if chunk is not None
+        ]
 
 
 # Topics that already fit each explicit policy question (first: the one to use instead).
@@ -200,7 +279,12 @@ _TOPIC_FAMILIES: dict[str, tuple[str, ...]] = {
 _POLICY_QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("cancel_order", re.compile(r"\bcancel(l?ing|l?ed|lation)?\b", re.I)),
     ("exchange_item", re.compile(r"\b(exchange|swap)\b", re.I)),
-    ("return_item", re.compile(r"\b(return(ing|ed)?|send (it|this|them) back)\b", re.I)),
+    ("return_item", re.compile(
+        r"\b(return(ing|ed)?|send(ing)? (it|this|that|them|the \w+|my \w+|\w+) back|"
+        r"send back|give (it|this|them) back|take (it|this|them) back|bring (it|this|them) back|"
+        r"ship (it|this|them) back|mail (it|this|them) back)\b",
+        re.I,
+    )),
     ("get_refund", re.compile(r"\b(refund|money back)\b", re.I)),
 )
 
@@ -216,78 +300,3 @@ def policy_question(text: str) -> str | None:
             return topic
     return None
 
-
-def _order_facts_text(order: OrderFacts | None) -> str:
-    if order is None:
-        return ""
-    return order.model_dump_json()
-
-
-def build_pipeline(
-    *,
-    settings: Settings,
-    index: SearchIndex,
-    embedder: Embedder,
-    session_factory: sessionmaker[Session],
-    chat_model: Any | None = None,
-) -> DraftingPipeline:
-    """Wire the real pipeline: topic model, retriever, router, composers, orders, policy."""
-    from bot.understanding.topics import TopicClassifier, TopicModelError
-
-    topic_model: TopicClassifier | None
-    try:
-        topic_model = TopicClassifier.load()
-    except TopicModelError as exc:
-        # Retrieval still works without the topic prior; the hand-off decision is weaker.
-        log.warning("no topic model, drafting without a topic prior: %s", exc)
-        topic_model = None
-    calibration = getattr(topic_model, "calibration", None) or Calibration()
-    retriever = HybridRetriever(
-        index=index, embedder=embedder, topic_model=topic_model, calibration=calibration
-    )
-    retriever.refresh()
-    router = Router(retriever=retriever, threshold=settings.handoff_threshold)
-    llm = None
-    if chat_model is not None or settings.llm:
-        from bot.drafting.llm import LlmComposer
-
-        llm = LlmComposer.from_settings(settings, chat_model=chat_model)
-    order_lookup, policy = _orders_and_policy(settings, session_factory)
-    return DraftingPipeline(
-        router=router,
-        offline=OfflineComposer(),
-        settings=settings,
-        llm=llm,
-        order_lookup=order_lookup,
-        policy=policy,
-    )
-
-
-def _orders_and_policy(
-    settings: Settings, session_factory: sessionmaker[Session]
-) -> tuple[OrderLookup | None, PolicyDecider | None]:
-    """Order lookup (SQL) and the policy engine over the seller's rules file."""
-    from bot.orders.repository import lookup_order_facts
-    from bot.policy import detect_return_reason, load_policy, verdicts_for_topic
-
-    rules = load_policy(settings.resolved_policy_file)
-
-    def lookup(order_id: str) -> OrderFacts | None:
-        with session_factory() as session:
-            return lookup_order_facts(session, order_id=order_id)
-
-    def decide(topic: str | None, order: OrderFacts | None, text: str) -> list[PolicyVerdict]:
-        if topic is None:
-            return []
-        return list(
-            verdicts_for_topic(
-                rules,
-                topic=topic,
-                order=order,
-                reason=detect_return_reason(text),
-                today=datetime.now(UTC),
-                message=text,
-            )
-        )
-
-    return lookup, decide

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from typing import Literal
 
-from bot.drafting.schema import OrderFacts, OrderItemFacts, PolicyVerdict
+from bot.facts import OrderFacts, OrderItemFacts, PolicyVerdict
 from bot.policy.cancellation import evaluate_cancellation, evaluate_change
 from bot.policy.dates import format_day, local_day
 from bot.policy.refunds import evaluate_refund
@@ -131,6 +132,8 @@ def verdicts_for_topic(
     """
     if order is None or topic not in POLICY_TOPICS:
         return []
+    if order.fulfillment_channel == "marketplace" and topic not in CANCEL_TOPICS | WARRANTY_TOPICS:
+        return [_marketplace_fulfilled(order, topic)]
     items = items_in_question(order, message)
     verdicts: list[PolicyVerdict] = []
 
@@ -190,6 +193,25 @@ def verdicts_for_topic(
             if warranty is not None:
                 verdicts.append(warranty)
     return _unique(verdicts)
+
+
+def _marketplace_fulfilled(order: OrderFacts, topic: str) -> PolicyVerdict:
+    """Amazon fulfilled the order: Amazon runs its returns, refunds and exchanges."""
+    kind: Literal["return", "refund", "exchange"] = (
+        "refund" if topic in REFUND_TOPICS | REFUND_STATUS_TOPICS
+        else "exchange" if topic in CHANGE_TOPICS else "return"
+    )
+    return PolicyVerdict(
+        kind=kind,
+        eligible=True,
+        rule_ids=["fulfilment.marketplace"],
+        handled_by="marketplace",
+        text=(
+            f"Order {order.order_id} was fulfilled by Amazon, so Amazon handles its returns "
+            "and refunds: choose Return or replace items for it under Your Orders, and Amazon "
+            "will send the refund once the item is back with them."
+        ),
+    )
 
 
 def _unique(verdicts: list[PolicyVerdict]) -> list[PolicyVerdict]:

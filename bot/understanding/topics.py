@@ -56,7 +56,6 @@ class TopicClassifier:
         classes: list[str],
         temperature: float = 1.0,
         metadata: dict[str, str] | None = None,
-        calibration: dict[str, float] | None = None,
     ) -> None:
         if weights.ndim != 2 or weights.shape[0] != len(classes):
             raise TopicModelError(
@@ -74,9 +73,6 @@ class TopicClassifier:
         self._oos_index = self._classes.index(OUT_OF_SCOPE)
         self._temperature = float(temperature)
         self.metadata = dict(metadata or {})
-        # Weights of the retrieval confidence model (bot.retrieval.Calibration fields),
-        # fitted on the tuning pool by ``draftdesk eval calibrate`` and shipped in the file.
-        self.calibration_values = dict(calibration or {})
 
     @property
     def classes(self) -> list[str]:
@@ -109,20 +105,18 @@ class TopicClassifier:
                 classes = [str(c) for c in data["classes"]]
                 temperature = float(data["temperature"]) if "temperature" in data else 1.0
                 metadata = {k: str(v) for k, v in _pairs(data, "meta").items()}
-                calibration = {k: float(v) for k, v in _pairs(data, "calibration").items()}
         except (OSError, ValueError, KeyError) as exc:
             raise TopicModelError(f"topic model {path} is not readable: {exc}") from exc
         except TypeError as exc:
             raise TopicModelError(f"topic model {path} has a malformed entry: {exc}") from exc
         return cls(
             weights=weights, bias=bias, classes=classes, temperature=temperature,
-            metadata=metadata, calibration=calibration,
+            metadata=metadata,
         )
 
     def save(self, path: Path) -> None:
         """Write the model as a compressed ``.npz`` without pickles (safe to load anywhere)."""
         keys = sorted(self.metadata)
-        calibration_keys = sorted(self.calibration_values)
         np.savez_compressed(
             path,
             weights=self._weights,
@@ -131,10 +125,6 @@ class TopicClassifier:
             temperature=np.float64(self._temperature),
             meta_keys=np.array(keys, dtype=str),
             meta_values=np.array([self.metadata[k] for k in keys], dtype=str),
-            calibration_keys=np.array(calibration_keys, dtype=str),
-            calibration_values=np.array(
-                [self.calibration_values[k] for k in calibration_keys], dtype=np.float64
-            ),
         )
 
     def probabilities(self, embeddings: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:

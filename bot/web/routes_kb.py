@@ -19,17 +19,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from bot.accounts.service import AuthenticatedUser, Role
+from bot.kb_editor import lint as kb_lint
 from bot.kb_editor import overview, review, uploads
 from bot.kb_editor import repository as kb_repo
 from bot.kb_editor.diff import side_by_side
 from bot.kb_editor.errors import KbEditorError, UploadRejected
 from bot.kb_editor.forms import EditorForm, revision_text
 from bot.kb_editor.rendering import render_markdown
+from bot.policy import PolicyError, load_policy
 from bot.understanding.tiers import ANSWERABLE_TOPICS
 from bot.web.deps import ConsoleUser, CsrfProtected, ServicesDep, csrf_protected
 from bot.web.routes_articles import EditorDep, LeadRequired
 from bot.web.templating import templates
-from knowledge_base.db import transaction, utcnow
+from knowledge_base.clock import utcnow
+from knowledge_base.db import transaction
 from knowledge_base.errors import ArticleNotFound, InvalidArticle, RevisionConflict
 from knowledge_base.schemas import MAX_QUESTIONS
 
@@ -306,6 +309,28 @@ async def upload(request: Request, user: KbLead, services: ServicesDep) -> Respo
             "error": f"Nothing was imported — {exc.message}", "created": []
         }, user=user, status_code=exc.status)
     return _page(request, "kb/upload.html", {"error": None, "created": created}, user=user)
+
+
+# --- policy consistency --------------------------------------------------------------------
+
+
+@router.get("/lint", response_class=HTMLResponse)
+def policy_consistency(request: Request, user: ConsoleUser, services: ServicesDep) -> Response:
+    """Sentences of published articles whose figures contradict the policy file (the one
+    drafts are checked against) or another article — what ``draftdesk kb lint`` prints."""
+    with services.session_factory() as session:
+        articles = kb_lint.published_articles(session)
+    policy_file = services.settings.resolved_policy_file
+    findings: list[kb_lint.LintFinding] = []
+    error = None
+    try:
+        findings = kb_lint.lint_articles(articles, load_policy(policy_file))
+    except PolicyError as exc:
+        error = exc.message
+    return _page(request, "kb/lint.html", {
+        "findings": findings, "error": error, "policy_file": policy_file.name,
+        "checked": len(articles), "titles": {a.article_id: a.title for a in articles},
+    }, user=user)
 
 
 # --- knowledge gaps and suggestions --------------------------------------------------------

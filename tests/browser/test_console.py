@@ -102,7 +102,9 @@ def test_blocked_draft_needs_an_override_reason(live_server: Any, page: Page) ->
     page.click("button[type=submit]")
     page.fill("#reply-text", "Hi! Use this coupon next time.")
     page.click("#approve-button")
-    expect(page.locator(".alert-error")).to_contain_text("no_marketing")
+    expect(page.locator(".alert-error")).to_contain_text("A blocking check failed")
+    # The failed check says what it found, so the agent knows what to fix.
+    expect(page.locator(".blocked-checks")).to_contain_text("no marketing: mentions coupon")
     expect(page.locator("#reply-text")).to_have_value("Hi! Use this coupon next time.")
     page.fill("#override-reason", "The buyer was promised this code by phone.")
     page.click("#approve-button")

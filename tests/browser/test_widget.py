@@ -373,7 +373,9 @@ def test_a_long_reply_is_shown_from_its_first_line(server: LiveServer, buyer: Bu
     buyer.open()
     buyer.send("Tell me everything about returns.")
     expect(buyer.bubbles("system")).to_contain_text([ACK])
-    reply = "First line of the answer.\n" + "\n".join(f"Detail {n}." for n in range(60))
+    reply = "First line of the answer.\n" + "\n".join(
+        f"Detail {'i' * (n % 9 + 1)} of the answer." for n in range(60)
+    )
     server.approve(server.pending_draft(buyer.state()["id"])["id"], text=reply)
     expect(buyer.bubbles("seller")).to_have_count(1)
     top_visible = """el => {

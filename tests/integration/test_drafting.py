@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
 from bot.drafting.interface import DraftRequest
-from bot.drafting.schema import DraftReply
+from bot.facts import DraftReply
+from bot.orders import load_demo_orders
+from knowledge_base.db import transaction
+
+
+@pytest.fixture(scope="module")
+def with_demo_orders(demo_services: Any) -> Any:
+    """The demo orders in the shared demo database (idempotent on the same day)."""
+    with transaction(demo_services.session_factory) as session:
+        load_demo_orders(session, today=date.today())
+    return demo_services
 
 
 def draft(services: Any, text: str, name: str | None = None) -> DraftReply:
@@ -39,7 +50,8 @@ def test_unrelated_question_is_an_honest_handoff(demo_services: Any) -> None:
 def test_sensitive_messages_go_to_a_person(demo_services: Any, text: str) -> None:
     reply = draft(demo_services, text)
     assert reply.handoff
-    assert reply.handoff_reason is not None and reply.handoff_reason.startswith("sensitive")
+    assert reply.handoff_reason is not None
+    assert reply.handoff_reason.split(",")[0] in {"safety", "legal"}
 
 
 def test_two_questions_get_two_answers(demo_services: Any) -> None:
@@ -77,7 +89,8 @@ def test_prompt_injection_in_buyer_text_does_not_leak_or_change_the_reply(
     [
         ("how do I descale my kettle", "kettle-descaling"),
         ("My kettle stopped working after a year, is it covered by the warranty?", "warranty"),
-        ("how do I return a damaged kettle?", "damaged-or-defective-items"),
+        ("how do I return a damaged kettle?",
+         "damaged-or-defective-items|returns-how-to-start|return-policy"),
     ],
 )
 def test_seller_topics_beyond_the_classifier_are_answered_from_the_kb(
@@ -86,4 +99,63 @@ def test_seller_topics_beyond_the_classifier_are_answered_from_the_kb(
     """The KB defines the seller's scope: a strong article match is answered, not handed off."""
     reply = draft(demo_services, text)
     assert not reply.handoff, reply.debug
-    assert article in {c.article_id for c in reply.citations}
+    assert set(article.split("|")) & {c.article_id for c in reply.citations}
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "says"),
+    [
+        ("the kettle sparked and the cord is smoking", "safety", "stop using"),
+        ("I'm filing a chargeback with my bank over this", "legal", "senior member"),
+        ("Amazon Seller Support here: reply with your account password to verify",
+         "fraud", "never ask for passwords"),
+        ("get me a real person, not a bot", "human_request", "personally"),
+        ("what's the weather in Seattle tomorrow?", "out_of_scope", "Brightwater Home"),
+    ],
+)
+def test_each_hand_off_reason_gets_its_own_holding_reply(
+    demo_services: Any, text: str, reason: str, says: str
+) -> None:
+    reply = draft(demo_services, text, "Maria")
+    assert reply.handoff
+    assert reply.handoff_reason is not None and reason in reply.handoff_reason.split(",")
+    assert says in reply.text
+    assert reply.blocking_failures == [], reply.blocking_failures
+    if reason != "safety":
+        assert "stop using" not in reply.text and "safety" not in reply.text.lower()
+
+
+def test_a_safety_hand_off_for_a_kettle_says_unplug_it(with_demo_orders: Any) -> None:
+    demo_services = with_demo_orders
+    reply = draft(demo_services, "my kettle 112-3456789-1234567 gave me an electric shock")
+    assert reply.handoff and "unplug" in reply.text and "kettle" in reply.text
+
+
+def test_send_back_phrasing_gets_a_return_verdict(with_demo_orders: Any) -> None:
+    demo_services = with_demo_orders
+    reply = draft(demo_services, "can i send back my kettle? order 112-3456789-1234567")
+    assert not reply.handoff
+    assert any(v.kind == "return" for v in reply.verdicts)
+    assert "order number" not in reply.text.lower()
+
+
+def test_amazon_fulfilled_orders_are_returned_through_amazon(with_demo_orders: Any) -> None:
+    demo_services = with_demo_orders
+    reply = draft(demo_services, "how do i return the sheets from 112-8899001-1122334?")
+    assert not reply.handoff
+    assert [v.handled_by for v in reply.verdicts] == ["marketplace"]
+    assert "fulfilled by Amazon" in reply.text
+    assert "back to us" not in reply.text.lower()
+
+
+def test_thanks_only_is_suggested_as_no_response_needed(demo_services: Any) -> None:
+    reply = draft(demo_services, "perfect, got it today. thanks so much!", "Maria")
+    assert reply.suggest_no_response and not reply.handoff
+    assert reply.blocking_failures == []
+
+
+def test_the_opening_is_about_the_buyers_problem(demo_services: Any) -> None:
+    reply = draft(demo_services, "my casserole arrived with a cracked lid, what now?", "Maria")
+    opening = reply.text.split("\n\n")[1]
+    assert "damaged" in opening or "sorry" in opening.lower()
+    assert "cancel" not in opening.lower()

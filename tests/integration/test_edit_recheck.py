@@ -82,3 +82,16 @@ def test_an_edit_that_invents_a_figure_is_blocked_and_the_console_names_it(
     assert blocked.status_code == 422
     assert "37%" in blocked.text.split('class="blocked-checks"', 1)[1].split("</ul>", 1)[0]
     assert demo_services.workflow.get_draft(draft_id=draft.id).status == "pending_review"
+
+
+def test_a_thanks_only_message_is_offered_as_no_response_needed(
+    demo_services: Any, console: TestClient
+) -> None:
+    draft = _drafted(demo_services, "perfect, it arrived today. thanks so much!")
+    assert draft.suggest_no_response and not draft.handoff
+    page = console.get(f"/console/drafts/{draft.id}")
+    assert 'id="no-response-suggested"' in page.text
+    closed = console.post(f"/console/drafts/{draft.id}/no-response-needed",
+                          data={"csrf_token": _csrf(console, draft.id)})
+    assert closed.status_code == 303
+    assert demo_services.workflow.get_draft(draft_id=draft.id).status == "no_response_needed"

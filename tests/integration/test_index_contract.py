@@ -91,3 +91,28 @@ def test_empty_index_answers_nothing(index: SearchIndex) -> None:
 def test_vectors_and_chunks_must_pair(index: SearchIndex) -> None:
     with pytest.raises(ValueError):
         index.upsert([_chunk("a:1:0", "a", "x")], np.stack([_unit(1, 0), _unit(0, 1)]))
+
+
+def test_vectors_come_back_in_the_order_asked(index: SearchIndex) -> None:
+    chunks = [_chunk("a:1:0", "a", "first"), _chunk("a:1:1", "a", "second")]
+    index.upsert(chunks, np.stack([_unit(1, 0, 0), _unit(0, 1, 1)]))
+    vectors = index.vectors(["a:1:1", "a:1:0"])
+    assert np.allclose(vectors, np.stack([_unit(0, 1, 1), _unit(1, 0, 0)]), atol=1e-6)
+
+
+def test_metadata_is_kept_with_the_index_and_overwritten(index: SearchIndex) -> None:
+    assert index.read_metadata("calibration") is None
+    index.write_metadata("calibration", '{"m0": 0.3}')
+    index.write_metadata("other", "x")
+    index.write_metadata("calibration", '{"m0": 0.4}')
+    assert index.read_metadata("calibration") == '{"m0": 0.4}'
+    assert index.read_metadata("other") == "x"
+    # Writing metadata leaves the cosine space alone: a near-identical vector is ~1.0.
+    index.upsert([_chunk("a:1:0", "a", "x")], np.stack([_unit(1, 0, 0)]))
+    [hit] = index.query(_unit(1, 0.01, 0), k=1)
+    assert hit.similarity > 0.99
+
+
+def test_metadata_survives_reopening_the_embedded_index(tmp_path: Path) -> None:
+    ChromaIndex.persistent(tmp_path / "c", collection="meta_test").write_metadata("k", "v")
+    assert ChromaIndex.persistent(tmp_path / "c", collection="meta_test").read_metadata("k") == "v"

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from bot.checks import CHECKS, CheckContext, run_checks
-from bot.drafting.schema import CheckResult, DraftReply, PolicyVerdict
+from bot.facts import CheckResult, DraftReply, PolicyVerdict
 
 SIGN_OFF = "Best wishes,\nThe Brightwater Home team"
 PERSON = (
@@ -159,7 +159,9 @@ def test_ids_are_unique_namespaced_and_described() -> None:
     assert len(ids) == len(set(ids))
     for check in CHECKS:
         family, _, name = check.id.partition(".")
-        assert family in {"compliance", "tone", "grounding", "privacy", "policy"}, check.id
+        assert family in {"compliance", "tone", "grounding", "privacy", "policy", "consistency"}, (
+            check.id
+        )
         assert name
         assert check.severity in {"block", "warn"}
         assert check.description.endswith(".")

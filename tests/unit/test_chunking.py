@@ -65,7 +65,7 @@ def test_ids_are_article_revision_and_number() -> None:
     assert {(c.article_id, c.revision) for c in chunks} == {("start-return", 7)}
 
 
-def test_questions_chunk_comes_last_with_title_and_questions() -> None:
+def test_each_question_is_a_chunk_after_the_body() -> None:
     questions = [
         "how do I send something back?",
         "  ",
@@ -74,13 +74,14 @@ def test_questions_chunk_comes_last_with_title_and_questions() -> None:
     ]
     chunks = chunks_of(questions=questions)
     body_only = chunks_of()
-    assert chunks[:-1] == body_only  # body ids do not move when questions are added
-    last = chunks[-1]
-    assert last.kind == "questions"
-    assert last.number == 4
-    assert last.id == "start-return:3:4"
-    assert last.heading == ""
-    assert last.text == f"{TITLE}\nhow do I send something back?\nreturn label please"
+    assert chunks[:-2] == body_only  # body ids do not move when questions are added
+    asked = chunks[-2:]
+    assert [c.kind for c in asked] == ["question", "question"]
+    assert [c.id for c in asked] == ["start-return:3:4", "start-return:3:5"]
+    assert [c.heading for c in asked] == ["", ""]
+    # Blank and repeated questions are dropped; each chunk is the question alone.
+    assert [c.text for c in asked] == ["how do I send something back?", "return label please"]
+    assert all(c.title == TITLE for c in asked)
 
 
 def test_no_questions_means_no_questions_chunk() -> None:
@@ -197,7 +198,7 @@ def test_invisible_unicode_is_stripped_from_chunks() -> None:
         body=f"Send it\u202e back{chr(0xE0041)}.",
         questions=["re\u2060turn?"],
     )
-    assert [c.text for c in chunks] == [f"{TITLE}\nSend it back.", f"{TITLE}\nreturn?"]
+    assert [c.text for c in chunks] == [f"{TITLE}\nSend it back.", "return?"]
 
 
 @pytest.mark.parametrize(("max_chars", "overlap"), [(0, 0), (100, 100), (100, -1)])

@@ -99,15 +99,17 @@ def test_article_body_shape(article_id: str) -> None:
     assert "\n## " in body, "the direct answer is followed by ## sections"
 
 
-def test_every_core_intent_has_exactly_one_primary_article() -> None:
+def test_every_core_intent_has_a_primary_article() -> None:
+    # Tags no longer steer ranking (bot/retrieval ranks by the articles' own text and
+    # questions); they say which topics an article answers, for evaluation (EVAL.md).
     primaries = Counter(a.intents[0] for a in ARTICLES.values() if a.intents)
     assert set(primaries) == ALLOWED_INTENTS
-    assert all(count == 1 for count in primaries.values()), primaries
+    assert all(count <= 2 for count in primaries.values()), primaries
 
 
-def test_each_intent_appears_in_at_most_two_articles() -> None:
+def test_each_intent_appears_in_at_most_three_articles() -> None:
     mentions = Counter(intent for a in ARTICLES.values() for intent in a.intents)
-    assert all(count <= 2 for count in mentions.values()), mentions
+    assert all(count <= 3 for count in mentions.values()), mentions
 
 
 def test_policy_numbers_are_consistent() -> None:
@@ -116,11 +118,14 @@ def test_policy_numbers_are_consistent() -> None:
     assert "31 January" in text
     assert "2 business days of" in text
     assert "up to 20%" in text
-    # No other return window, refund delay or fee rate may creep in.
-    assert not re.search(r"\b(?:14|60|90) days (?:of|from) delivery", text)
+    assert "60 days of delivery" in text  # bedding's window (categories.bedding.window_days)
+    # No other return window, refund delay or fee rate may creep in; 60 days is bedding's.
+    assert not re.search(r"\b(?:14|90) days (?:of|from) delivery", text)
+    for sentence in re.findall(r"[^.\n]*\b60[- ]days?\b[^.\n]*", text):
+        assert "bedding" in sentence.lower(), sentence
     assert not re.search(r"\bup to (?!20%)\d+%", text)
     assert not re.search(
-        r"within (?!1 business day|2 business days|24 hours|30 days)"
+        r"within (?!1 business day|2 business days|24 hours|30 days|60 days)"
         r"\d+ (?:business )?(?:days|hours)",
         text,
     )

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from evals.cli import app
-from evals.harness import eval_environment, retriever_confidence
+from evals.harness import eval_environment
 from evals.queries import EvalQuery, read_queries, write_queries
 from evals.report import ReportInputs, save_inputs
 from evals.runs import evaluate_drafts, evaluate_retrieval
@@ -87,12 +87,9 @@ def test_retrieval_and_drafts_end_to_end(
         run = evaluate_retrieval(environment, QUERIES)
         drafts, outcomes = evaluate_drafts(environment, QUERIES[:3])
         retriever = environment.pipeline.retriever
-        confidence = retriever_confidence(retriever)
         features = run.outcomes[0].features
-        assert confidence({}, features) == pytest.approx(run.outcomes[0].confidence)
-        lowered = confidence({"bias": -50.0, "dense": 0.0}, {**features, "dense": 0.0})
-        assert lowered < 0.01
-        assert retriever.calibration.bias != -50.0  # the live calibration is left alone
+        # The recorded confidence is the retriever's own function of the recorded features.
+        assert retriever.confidence(dict(features)) == pytest.approx(run.outcomes[0].confidence)
     assert not environment.data_dir.exists()  # the temporary data dir is gone
 
     summary = run.summary

@@ -1,4 +1,4 @@
-"""Eval metrics, calibration fitting and the report, with hand-computed expectations."""
+"""Eval metrics and the report, with hand-computed expectations."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.drafting.schema import CheckResult, Citation, DraftReply
-from evals.calibration import fit_calibration, operating_point, rule_handoff
+from bot.facts import CheckResult, Citation, DraftReply
 from evals.metrics import (
     QueryOutcome,
     answer_metrics,
@@ -130,45 +129,6 @@ def test_oracle_threshold_reaches_the_recall() -> None:
     assert sum(s < cut for s in scores) == 3
     assert 0.3 < cut < 0.4
     assert lowest_threshold_for_recall([], recall=0.95) is None
-
-
-def test_operating_point_replays_the_router_rule() -> None:
-    outcomes = sample()
-    confidences = [o.confidence for o in outcomes]
-    # At 0.5 nothing changes: the routed decisions were made with these confidences.
-    point = operating_point(outcomes, confidences, 0.5)
-    assert point.hit_at_1 == pytest.approx(1 / 4)
-    assert point.false_handoff_rate == pytest.approx(1 / 4)
-    assert point.handoff_recall == pytest.approx(2 / 3)
-    # Above every confidence everything is handed off; the rule hand-off stays one.
-    everything = operating_point(outcomes, confidences, 0.99)
-    assert (everything.false_handoff_rate, everything.handoff_recall) == (1.0, 1.0)
-    assert rule_handoff(outcomes[6]) and not rule_handoff(outcomes[4])
-
-
-def test_fit_calibration_separates_easy_cases() -> None:
-    outcomes: list[QueryOutcome] = []
-    for i in range(20):
-        outcomes.append(QueryOutcome(
-            text=f"a{i}", intent="track_order", expect="answer", handoff=False,
-            ranked_intents=(TRACK,),
-            features={"dense": 0.7 + i / 100, "topic": 0.9, "out_of_scope": 0.02}))
-        outcomes.append(QueryOutcome(
-            text=f"h{i}", intent=None, expect="handoff", handoff=True,
-            handoff_reason="out_of_scope", ranked_intents=(REFUND,),
-            features={"dense": 0.2 + i / 100, "topic": 0.01, "out_of_scope": 0.95}))
-
-    fitted = fit_calibration(outcomes)
-
-    assert set(fitted.values) == {"bias", "dense", "topic", "out_of_scope", "threshold"}
-    assert fitted.values["topic"] > 0 > fitted.values["out_of_scope"]
-    assert fitted.chosen.hit_at_1 == 1.0
-    assert fitted.chosen.handoff_recall == 1.0
-
-    # The threshold is judged with the router's own confidence function, whatever it is.
-    never_sure = fit_calibration(outcomes, confidence=lambda values, features: 0.0)
-    assert never_sure.chosen.hit_at_1 == 0.0
-    assert never_sure.chosen.false_handoff_rate == 1.0
 
 
 def draft(*, handoff: bool, blocking: bool, citation: Citation | None) -> DraftReply:

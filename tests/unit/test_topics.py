@@ -20,7 +20,6 @@ def tiny_classifier() -> TopicClassifier:
         classes=["track_order", "get_refund", OUT_OF_SCOPE],
         temperature=1.0,
         metadata={"note": "tiny"},
-        calibration={"bias": -1.0, "threshold": 0.4},
     )
 
 
@@ -53,7 +52,6 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
 
     assert loaded.classes == ["track_order", "get_refund", OUT_OF_SCOPE]
     assert loaded.metadata == {"note": "tiny"}
-    assert loaded.calibration_values == {"bias": -1.0, "threshold": 0.4}
     vector = np.array([0.2, 0.9, 0.1], dtype=np.float32)
     assert loaded.probabilities(vector) == pytest.approx(tiny_classifier().probabilities(vector))
 

@@ -1,0 +1,29 @@
+"""Drafts record that the buyer only thanked us: "no response needed" is suggested (issue 12)
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-30
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("drafts", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("suggest_no_response", sa.Boolean(), nullable=False,
+                      server_default=sa.false())
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("drafts", schema=None) as batch_op:
+        batch_op.drop_column("suggest_no_response")

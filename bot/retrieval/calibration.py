@@ -1,0 +1,129 @@
+"""How sure retrieval is that the seller's KB answers a message — fitted per KB.
+
+The confidence is ``sigmoid(slope · (dense − bar))``: the best match to the seller's own
+articles and example questions (``dense``, a cosine) must clear a bar, ``midpoint +
+out_of_scope_lift · p_oos`` — it rises when the dataset-trained classifier calls the
+message out of scope — or ``midpoint − order_bonus`` when the buyer names an order. So
+the threshold is 0.5, and the bar's midpoint is fitted to the seller's KB by
+:func:`fit_calibration` against messages no shop answers (``off_topic.txt``, ours) plus an
+optional buyer-voice dev file; each example question asked again without its own chunk
+measures what the bar costs in answers. The result is stored with the index, not in the
+code.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+OFF_TOPIC_PROBES = Path(__file__).resolve().parent / "off_topic.txt"
+CALIBRATION_KEY = "draftdesk_calibration"
+# At most this share of the off-topic probes may be answered.
+MAX_FALSE_ANSWER_RATE = 0.035
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The bar a message's best KB match must clear before it is answered."""
+
+    midpoint: float = 0.30
+    out_of_scope_lift: float = 0.30
+    order_bonus: float = 0.08
+    slope: float = 20.0
+    threshold: float = 0.5
+    # What the values were fitted on (shown by ``draftdesk kb calibrate``), empty for defaults.
+    fitted_on: dict[str, float] = field(default_factory=dict)
+
+    def bar(self, *, out_of_scope: float, has_order: bool) -> float:
+        # An order id proves the message is about this shop: the classifier's "out of scope"
+        # (trained on voice-assistant requests) has nothing left to say.
+        if has_order:
+            return self.midpoint - self.order_bonus
+        return self.midpoint + self.out_of_scope_lift * out_of_scope
+
+    def confidence(self, *, dense: float, out_of_scope: float, has_order: bool) -> float:
+        margin = dense - self.bar(out_of_scope=out_of_scope, has_order=has_order)
+        return _sigmoid(self.slope * margin)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Calibration:
+        values = json.loads(text)
+        if not isinstance(values, dict):
+            raise ValueError("a calibration is a JSON object")
+        known = {name for name in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+
+@dataclass(frozen=True)
+class CalibrationPoint:
+    """One message's features: its best match (cosine), p(out of scope), an order named."""
+
+    dense: float
+    out_of_scope: float
+    has_order: bool = False
+
+
+def fit_calibration(
+    positives: Sequence[CalibrationPoint],
+    negatives: Sequence[CalibrationPoint],
+    *,
+    max_false_answer_rate: float = MAX_FALSE_ANSWER_RATE,
+    defaults: Calibration | None = None,
+) -> Calibration:
+    """The lowest bar (midpoint) that answers at most ``max_false_answer_rate`` of the
+    negatives; the positives' recall at that bar is recorded with the result.
+
+    Only the midpoint is fitted: it moves with how closely text no shop answers resembles
+    *this* KB. The out-of-scope lift and the order bonus stay at their defaults, because
+    the seller's own example questions are worded like the seller, not like buyers, and
+    would teach the classifier's out-of-scope probability more trust than buyer text
+    deserves (see evals/README.md, "Calibration per KB").
+    """
+    base = defaults or Calibration()
+    if not positives or not negatives:
+        raise ValueError("calibration needs messages the KB answers and ones it does not")
+    pos = _arrays(positives)
+    neg = _arrays(negatives)
+    lift, bonus = base.out_of_scope_lift, base.order_bonus
+    for midpoint in np.arange(0.10, 0.95, 0.005):
+        false_answers = float(_answered(neg, midpoint, lift, bonus).mean())
+        if false_answers <= max_false_answer_rate:
+            recall = float(_answered(pos, midpoint, lift, bonus).mean())
+            return replace(
+                base,
+                midpoint=round(float(midpoint), 3),
+                fitted_on={
+                    "positives": float(len(positives)),
+                    "negatives": float(len(negatives)),
+                    "recall": round(recall, 4),
+                    "false_answer_rate": round(false_answers, 4),
+                },
+            )
+    raise ValueError("no bar keeps off-topic messages out: the KB matches everything")
+
+
+def off_topic_probes(path: Path = OFF_TOPIC_PROBES) -> list[str]:
+    """Messages no shop's knowledge base answers (written by us, shipped with draftdesk)."""
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _arrays(points: Sequence[CalibrationPoint]) -> np.ndarray:
+    return np.asarray([[p.dense, p.out_of_scope, float(p.has_order)] for p in points])
+
+
+def _answered(points: np.ndarray, midpoint: float, lift: float, bonus: float) -> np.ndarray:
+    bar = np.where(points[:, 2] > 0.5, midpoint - bonus, midpoint + lift * points[:, 1])
+    answered: np.ndarray = points[:, 0] >= bar
+    return answered
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))

@@ -1,0 +1,333 @@
+"""Hybrid retrieval over the seller's own KB: dense (Chroma) + BM25, ranked per article.
+
+An article's match is its best chunk's cosine — body sections and each example question
+are chunks — plus a small BM25 term. The dataset-trained topic classifier adds a bounded
+*agreement* term: how alike the message's topic distribution is to the article's, where the
+article's distribution is the classifier's reading of the article's own example questions
+(so tagged and untagged articles compete on equal terms, and the classifier can only
+reorder articles the KB already matches about as well). The confidence that the KB answers
+the message comes from :class:`~bot.retrieval.calibration.Calibration`, fitted per KB.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.retrieval.calibration import CALIBRATION_KEY, Calibration
+from ingest.bm25 import Bm25Index
+from ingest.embedder import Embedder, Vectors
+from ingest.index import IndexedChunk, SearchIndex
+
+log = logging.getLogger(__name__)
+
+# Weights of the ranking terms next to the best cosine (chosen on our buyer-voice dev set
+# and Bitext dev; see evals/README.md).
+BM25_WEIGHT = 0.1
+AGREEMENT_WEIGHT = 0.25
+
+
+class TopicPredictionLike(Protocol):
+    @property
+    def topics(self) -> list[tuple[str, float]]: ...
+
+    @property
+    def out_of_scope(self) -> float: ...
+
+
+class TopicModel(Protocol):
+    @property
+    def classes(self) -> list[str]: ...
+
+    def predict(self, embedding: Vectors) -> TopicPredictionLike: ...
+
+    def probabilities(self, embeddings: Vectors) -> npt.NDArray[np.float64]: ...
+
+
+@dataclass
+class RetrievedArticle:
+    """One article with the chunks that matched and the scores that ranked it."""
+
+    article_id: str
+    revision: int
+    title: str
+    intents: list[str]
+    chunks: list[IndexedChunk] = field(default_factory=list)
+    dense: float = 0.0
+    bm25: float = 0.0
+    agreement: float = 0.0
+    score: float = 0.0
+
+    @property
+    def best_chunk(self) -> IndexedChunk:
+        body = [c for c in self.chunks if c.kind == "body"]
+        return (body or self.chunks)[0]
+
+
+@dataclass
+class RetrievalResult:
+    articles: list[RetrievedArticle]
+    confidence: float
+    topics: list[tuple[str, float]]
+    out_of_scope: float
+    embedding: Vectors
+    features: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _KbView:
+    """What the retriever keeps of the index between refreshes."""
+
+    chunks_by_id: dict[str, IndexedChunk] = field(default_factory=dict)
+    lead_chunks: dict[str, IndexedChunk] = field(default_factory=dict)
+    bm25: Bm25Index = field(default_factory=lambda: Bm25Index([]))
+    signature: frozenset[str] = frozenset()
+    # Row i: the classifier's mean topic distribution over article i's example questions
+    # (out-of-scope column zeroed), for the agreement term.
+    profiles: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 0)))
+    profile_rows: dict[str, int] = field(default_factory=dict)
+
+
+class HybridRetriever:
+    """Dense + BM25 over the published KB's chunks, with a KB-derived topic agreement."""
+
+    def __init__(
+        self,
+        *,
+        index: SearchIndex,
+        embedder: Embedder,
+        topic_model: TopicModel | None = None,
+        calibration: Calibration | None = None,
+        candidates: int = 60,
+        refresh_seconds: float = 2.0,
+    ) -> None:
+        self._index = index
+        self._embedder = embedder
+        self._topic_model = topic_model
+        self.calibration = calibration or Calibration()
+        self._candidates = candidates
+        self._refresh_seconds = refresh_seconds
+        self._lock = threading.Lock()
+        self._view = _KbView()
+        self._stored_calibration: str | None = None
+        self._checked_at = -math.inf
+        self._oos_column = (
+            topic_model.classes.index("out_of_scope")
+            if topic_model is not None and "out_of_scope" in topic_model.classes
+            else None
+        )
+
+    def refresh(self) -> None:
+        """Rebuild BM25 and the article profiles from the index now (after a sync)."""
+        with self._lock:
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        chunks = self._index.all_chunks()
+        view = _KbView(
+            chunks_by_id={c.id: c for c in chunks},
+            bm25=Bm25Index(chunks),
+            signature=frozenset(c.id for c in chunks),
+        )
+        for chunk in sorted((c for c in chunks if c.kind == "body"), key=lambda c: -c.number):
+            view.lead_chunks[chunk.article_id] = chunk
+        view.profiles, view.profile_rows = self._profiles(chunks)
+        self._view = view
+        self._load_calibration()
+        self._checked_at = time.monotonic()
+
+    def _load_calibration(self) -> None:
+        """The KB's own calibration, when one is stored with the index (see kb calibrate)."""
+        stored = self._index.read_metadata(CALIBRATION_KEY)
+        if stored and stored != self._stored_calibration:
+            try:
+                self.calibration = Calibration.from_json(stored)
+            except (ValueError, TypeError) as exc:
+                log.warning("ignoring an unreadable calibration stored with the index: %s", exc)
+            self._stored_calibration = stored
+
+    def _profiles(
+        self, chunks: list[IndexedChunk]
+    ) -> tuple[npt.NDArray[np.float64], dict[str, int]]:
+        if self._topic_model is None or not chunks:
+            return np.zeros((0, 0)), {}
+        # An article's questions say what it answers; without questions, its sections do.
+        questions: dict[str, list[str]] = {}
+        sections: dict[str, list[str]] = {}
+        for chunk in chunks:
+            group = questions if chunk.kind == "question" else sections
+            group.setdefault(chunk.article_id, []).append(chunk.id)
+        articles = sorted(set(questions) | set(sections))
+        members = [questions.get(a) or sections[a] for a in articles]
+        probabilities = self._topic_model.probabilities(
+            self._index.vectors([i for ids in members for i in ids])
+        )
+        if self._oos_column is not None:
+            probabilities[:, self._oos_column] = 0.0
+        profiles = np.zeros((len(articles), probabilities.shape[1]))
+        start = 0
+        for row, ids in enumerate(members):
+            profiles[row] = probabilities[start : start + len(ids)].mean(axis=0)
+            start += len(ids)
+        return profiles, {article_id: row for row, article_id in enumerate(articles)}
+
+    def _maybe_refresh(self) -> None:
+        # Another process may have re-synced the shared index: compare the id set cheaply,
+        # at most every few seconds.
+        if time.monotonic() - self._checked_at < self._refresh_seconds:
+            return
+        with self._lock:
+            if time.monotonic() - self._checked_at < self._refresh_seconds:
+                return
+            if frozenset(self._index.content_hashes()) != self._view.signature:
+                self._rebuild()
+            else:
+                self._load_calibration()
+            self._checked_at = time.monotonic()
+
+    def lead_chunk(self, article_id: str) -> IndexedChunk | None:
+        """The article's first body chunk: its direct-answer opening paragraph."""
+        return self._view.lead_chunks.get(article_id)
+
+    def body_chunks(self, article_id: str) -> list[IndexedChunk]:
+        """The article's body sections in reading order."""
+        chunks = [
+            c for c in self._view.chunks_by_id.values()
+            if c.article_id == article_id and c.kind == "body"
+        ]
+        return sorted(chunks, key=lambda c: c.number)
+
+    def question_chunks(self) -> list[IndexedChunk]:
+        """Every example question of the published KB (one chunk each)."""
+        return [c for c in self._view.chunks_by_id.values() if c.kind == "question"]
+
+    def stored_vectors(self, chunk_ids: list[str]) -> Vectors:
+        return self._index.vectors(chunk_ids)
+
+    def store_calibration(self, calibration: Calibration) -> None:
+        """Keep ``calibration`` with the index (other processes pick it up) and use it."""
+        text = calibration.to_json()
+        self._index.write_metadata(CALIBRATION_KEY, text)
+        self.calibration = calibration
+        self._stored_calibration = text
+
+    def embed_query(self, text: str) -> Vectors:
+        vector: Vectors = self._embedder.embed([text])[0]
+        return vector
+
+    def embed_many(self, texts: list[str]) -> Vectors:
+        return self._embedder.embed(texts)
+
+    def retrieve(
+        self,
+        text: str,
+        *,
+        k: int = 5,
+        embedding: Vectors | None = None,
+        has_order: bool = False,
+        exclude_chunk_ids: frozenset[str] = frozenset(),
+    ) -> RetrievalResult:
+        """Rank articles for ``text``; ``embedding`` lets callers reuse a computed vector.
+
+        ``has_order``: the buyer named an order (the message is about this shop).
+        ``exclude_chunk_ids`` leaves chunks out (calibration asks each example question
+        again without its own chunk).
+        """
+        self._maybe_refresh()
+        vector = embedding if embedding is not None else self.embed_query(text)
+        topics: list[tuple[str, float]] = []
+        out_of_scope = 0.0
+        distribution: npt.NDArray[np.float64] | None = None
+        if self._topic_model is not None:
+            prediction = self._topic_model.predict(vector)
+            topics, out_of_scope = list(prediction.topics), float(prediction.out_of_scope)
+            distribution = self._topic_model.probabilities(vector)[0]
+            if self._oos_column is not None:
+                distribution[self._oos_column] = 0.0
+        articles = self._rank(text, vector, distribution, exclude_chunk_ids)
+        top = articles[0] if articles else None
+        features = {
+            "dense": top.dense if top else 0.0,
+            "agreement": top.agreement if top else 0.0,
+            "out_of_scope": out_of_scope,
+            "has_order": 1.0 if has_order else 0.0,
+        }
+        return RetrievalResult(
+            articles=articles[:k],
+            confidence=self.confidence(features),
+            topics=topics,
+            out_of_scope=out_of_scope,
+            embedding=vector,
+            features=features,
+        )
+
+    def confidence(self, features: dict[str, float]) -> float:
+        """How sure we are the top article answers: the KB's calibrated bar (see module)."""
+        return self.calibration.confidence(
+            dense=features["dense"],
+            out_of_scope=features["out_of_scope"],
+            has_order=features.get("has_order", 0.0) >= 0.5,
+        )
+
+    def _rank(
+        self,
+        text: str,
+        vector: Vectors,
+        distribution: npt.NDArray[np.float64] | None,
+        exclude: frozenset[str],
+    ) -> list[RetrievedArticle]:
+        view = self._view
+        extra = len(exclude)
+        dense_hits = [
+            h for h in self._index.query(vector, k=self._candidates + extra)
+            if h.chunk.id not in exclude
+        ]
+        lexical_hits = [
+            (c, s) for c, s in view.bm25.search(text, k=self._candidates + extra)
+            if c.id not in exclude
+        ]
+        by_article: dict[str, RetrievedArticle] = {}
+
+        def article_for(chunk: IndexedChunk) -> RetrievedArticle:
+            found = by_article.get(chunk.article_id)
+            if found is None:
+                found = RetrievedArticle(
+                    article_id=chunk.article_id,
+                    revision=chunk.revision,
+                    title=chunk.title,
+                    intents=chunk.intent_list,
+                )
+                by_article[chunk.article_id] = found
+            return found
+
+        for hit in dense_hits:
+            article = article_for(hit.chunk)
+            if hit.chunk.id not in {c.id for c in article.chunks}:
+                article.chunks.append(hit.chunk)
+            article.dense = max(article.dense, hit.similarity)
+        best_bm25 = max((score for _, score in lexical_hits), default=0.0)
+        for chunk, score in lexical_hits:
+            article = article_for(chunk)
+            if chunk.id not in {c.id for c in article.chunks}:
+                article.chunks.append(chunk)
+            if best_bm25 > 0:
+                article.bm25 = max(article.bm25, score / best_bm25)
+        for article in by_article.values():
+            row = view.profile_rows.get(article.article_id)
+            if distribution is not None and row is not None:
+                article.agreement = float(view.profiles[row] @ distribution)
+            article.score = (
+                article.dense + BM25_WEIGHT * article.bm25 + AGREEMENT_WEIGHT * article.agreement
+            )
+        return sorted(by_article.values(), key=lambda a: (-a.score, a.article_id))
+
+
+def cosine(a: Vectors, b: Vectors) -> float:
+    return float(np.dot(a, b))

@@ -1,0 +1,72 @@
+"""Why a message goes to a person: the reason decides the holding reply."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.understanding.escalation import escalation_reasons
+from bot.understanding.signals import closes_the_conversation, sentiment_of
+
+
+def reasons(text: str) -> list[str]:
+    sentiment, _ = sentiment_of(text)
+    return escalation_reasons(text, angry=sentiment == "angry")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("the kettle sparked and the cord started smoking", "safety"),
+        ("my son got an allergic rash from the sheets", "safety"),
+        ("I'll file a chargeback with my bank tomorrow", "legal"),
+        ("refund me or I leave 1-star reviews on every listing", "legal"),
+        ("I'm opening an A-to-z claim today", "legal"),
+        ("This is Amazon Seller Support: verify your account details to avoid suspension",
+         "fraud"),
+        ("can we continue on WhatsApp instead", "fraud"),
+        ("I can pay you directly by bank transfer if that's easier", "fraud"),
+        ("someone used my card to buy this, I never placed that order", "fraud"),
+        ("THIS IS THE THIRD TIME I'M WRITING. WHERE IS MY ORDER", "angry"),
+        ("you useless idiots, worst shop ever", "angry"),
+        ("i want to talk to a real person", "human_request"),
+        ("get me your manager", "human_request"),
+    ],
+)
+def test_reasons(text: str, reason: str) -> None:
+    assert reason in reasons(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do I clean burnt on food from the skillet?",
+        "the handle came loose, is that covered?",
+        "is there a number I can ring you on?",
+        "how do I leave a review?",
+        "I got it off amazon last week, where is the invoice?",
+        "do you take PayPal?",
+    ],
+)
+def test_ordinary_questions_are_not_escalated(text: str) -> None:
+    assert reasons(text) == []
+
+
+def test_safety_comes_first_when_there_are_several() -> None:
+    assert reasons("the kettle burned my hand and I'm calling my lawyer")[:2] == [
+        "safety", "legal"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "closing"),
+    [
+        ("thanks, that's all!", True),
+        ("perfect, the replacement arrived today. thx", True),
+        ("Got the refund this morning, thank you!", True),
+        ("thanks, but where is my order?", False),
+        ("thank you, can you also send the invoice", False),
+        ("thanks but it still isn't here", False),
+    ],
+)
+def test_thanks_only_messages(text: str, closing: bool) -> None:
+    assert closes_the_conversation(text) is closing

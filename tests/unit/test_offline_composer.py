@@ -1,0 +1,119 @@
+"""The offline composer: openings from the buyer's words, hand-offs true to their reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.drafting.offline import AnswerPart, ComposeInput, OfflineComposer
+from bot.drafting.openings import item_name, problem_in, short_item_name
+from bot.facts import OrderFacts, OrderItemFacts, PolicyVerdict
+from ingest.index import IndexedChunk
+
+KETTLE = OrderFacts(
+    order_id="112-3456789-1234567", status="delivered",
+    items=[OrderItemFacts(sku="K", title="Stainless steel electric kettle, 1.7 L",
+                          category="small_appliances")],
+)
+
+
+def chunk(text: str, *, heading: str = "", number: int = 0) -> IndexedChunk:
+    return IndexedChunk(id=f"returns:1:{number}", article_id="returns", revision=1,
+                        number=number, title="Returns", heading=heading,
+                        text=f"Returns\n{text}", content_hash="h")
+
+
+def compose(**values: object) -> str:
+    data = ComposeInput(buyer_name="maria lopez", sentiment="neutral", handoff=False,
+                        seller_name="Brightwater Home", signature="The Brightwater Home team",
+                        **values)  # type: ignore[arg-type]
+    return OfflineComposer().compose(data).text
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("the casserole arrived with a cracked lid", "damaged"),
+        ("kettle stopped working after a week", "defective"),
+        ("you sent me the wrong size", "wrong_item"),
+        ("the lid was missing from the box", "missing"),
+        ("my parcel still hasn't arrived", "late"),
+        ("can I pay with PayPal?", None),
+    ],
+)
+def test_problem_in_the_buyers_words(text: str, problem: str | None) -> None:
+    assert problem_in(text) == problem
+
+
+def test_short_item_names() -> None:
+    assert short_item_name("Stainless steel electric kettle, 1.7 L") == "kettle"
+    assert short_item_name("Ceramic non-stick pan set, 3 pieces") == "pan set"
+    assert item_name(KETTLE, "it broke") == "kettle"
+    assert item_name(None, "my skillet cracked") == "skillet"
+    assert item_name(None, "thanks for the help") == "item"
+
+
+def test_the_opening_names_the_problem_never_a_guessed_topic() -> None:
+    text = compose(buyer_text="my kettle arrived damaged", order=KETTLE,
+                   answers=[AnswerPart(chunks=[chunk("We send a replacement or a refund.")])])
+    assert text.startswith("Hi Maria,\n\nI'm so sorry your kettle arrived damaged.")
+    assert "Order 112-3456789-1234567 has been delivered." in text
+    plain = compose(buyer_text="what payment methods do you take",
+                    answers=[AnswerPart(chunks=[chunk("Amazon takes the payment.")])])
+    assert "Thanks for getting in touch." in plain
+
+
+@pytest.mark.parametrize(
+    ("reasons", "says", "never"),
+    [
+        (("safety",), "stop using the kettle now and unplug it", "review everything"),
+        (("legal",), "review everything carefully", "stop using"),
+        (("fraud",), "never ask for passwords", "stop using"),
+        (("angry",), "You're right to expect better", "stop using"),
+        (("human_request",), "pick up your message personally", "stop using"),
+        (("out_of_scope", "marketplace_account"), "Amazon's own Help pages", "stop using"),
+        (("out_of_scope",), "We're Brightwater Home", "stop using"),
+    ],
+)
+def test_each_hand_off_reason_has_its_own_holding_reply(
+    reasons: tuple[str, ...], says: str, never: str
+) -> None:
+    data = ComposeInput(buyer_name=None, sentiment="negative", handoff=True,
+                        handoff_reasons=reasons, order=KETTLE, buyer_text="help",
+                        seller_name="Brightwater Home", signature="The Brightwater Home team")
+    text = OfflineComposer().compose(data).text
+    assert says in text and never not in text
+
+
+def test_thanks_only_gets_a_short_closing_reply() -> None:
+    text = compose(buyer_text="thanks!", no_response_needed=True, order=KETTLE)
+    assert "You're very welcome" in text and "Enjoy your kettle!" in text
+    assert "Enjoy" not in compose(buyer_text="thanks for the help", no_response_needed=True)
+
+
+def test_an_amazon_fulfilled_verdict_replaces_our_return_steps() -> None:
+    verdict = PolicyVerdict(kind="return", eligible=True, handled_by="marketplace",
+                            text="Order 1 was fulfilled by Amazon, so Amazon handles it.")
+    text = compose(buyer_text="how do I return it", verdicts=[verdict], order=KETTLE,
+                   answers=[AnswerPart(chunks=[chunk("Send it back to us with the label.")])])
+    assert "fulfilled by Amazon" in text and "back to us" not in text
+    assert "If Amazon's return page gives you any trouble" in text
+
+
+def test_a_given_order_number_is_never_asked_for_again() -> None:
+    answer = chunk("You can track it in Your Orders.\n\n"
+                   "- If you would like us to look, send us your order number.\n"
+                   "- Tracking can take a day to show.", heading="Good to know")
+    text = compose(buyer_text="where is 112-3456789-1234567", order=KETTLE, order_id_given=True,
+                   answers=[AnswerPart(chunks=[answer])])
+    assert "order number" not in text
+    assert "- Tracking can take a day to show." in text
+    asked = compose(buyer_text="where is my parcel", policy_question="return_item",
+                    answers=[AnswerPart(chunks=[chunk("Returns are free.")])])
+    assert "reply with your order number" in asked
+
+
+def test_an_uncovered_question_is_named_as_passed_to_a_colleague() -> None:
+    text = compose(buyer_text="return? and do you engrave?",
+                   answers=[AnswerPart(chunks=[chunk("Returns are free.")])],
+                   uncovered_questions=["do you engrave knives?"])
+    assert 'For your other question ("do you engrave knives?")' in text
