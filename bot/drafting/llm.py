@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from langchain_core.exceptions import OutputParserException
+from langchain_core.output_parsers import PydanticOutputParser
+from pydantic import BaseModel, Field
+
 from bot.drafting.offline import ComposedReply, ComposeInput, greeting_name
 from bot.facts import Citation
 from bot.understanding.signals import ORDER_ID, strip_invisible_characters
@@ -124,32 +128,34 @@ class LlmComposer:
         content = (
             response.content if isinstance(response.content, str) else json.dumps(response.content)
         )
-        parsed = _parse_json(content)
-        reply = parsed.get("reply")
-        cited_ids = parsed.get("citations")
-        if not isinstance(reply, str) or not reply.strip():
-            raise LlmComposerError("the model's answer has no reply text")
-        if not isinstance(cited_ids, list):
-            raise LlmComposerError("the model's answer has no citation list")
+        answer = _parse_answer(content)
         by_id = {c.id: c for c in data.answer_chunks}
-        valid = [by_id[c] for c in dict.fromkeys(str(x) for x in cited_ids) if c in by_id]
+        valid = [by_id[c] for c in dict.fromkeys(answer.citations) if c in by_id]
         if not valid:
             raise LlmComposerError("the model cited no retrieved passage")
         citations = [
             Citation(article_id=c.article_id, revision=c.revision, title=c.title, chunk_id=c.id)
             for c in valid
         ]
-        return ComposedReply(text=redaction.restore(reply.strip()), citations=citations)
+        return ComposedReply(text=redaction.restore(answer.reply.strip()), citations=citations)
 
 
-def _parse_json(content: str) -> dict[str, Any]:
-    match = re.search(r"\{.*\}", content, re.S)
-    if match is None:
-        raise LlmComposerError("the model did not answer with JSON")
+class LlmAnswer(BaseModel):
+    """The JSON object the instructions ask the model for (prompts/instructions.txt)."""
+
+    reply: str = Field(min_length=1)
+    citations: list[str]
+
+
+_ANSWER_PARSER: PydanticOutputParser[LlmAnswer] = PydanticOutputParser(pydantic_object=LlmAnswer)
+
+
+def _parse_answer(content: str) -> LlmAnswer:
+    """LangChain's structured-output parser (JSON, fenced or not) validated as LlmAnswer."""
     try:
-        value = json.loads(match.group(0))
-    except json.JSONDecodeError as exc:
-        raise LlmComposerError("the model's JSON could not be parsed") from exc
-    if not isinstance(value, dict):
-        raise LlmComposerError("the model's JSON is not an object")
-    return value
+        answer: LlmAnswer = _ANSWER_PARSER.parse(content)
+    except OutputParserException as exc:
+        raise LlmComposerError("the model did not answer with the reply/citations JSON") from exc
+    if not answer.reply.strip():
+        raise LlmComposerError("the model's answer has no reply text")
+    return answer

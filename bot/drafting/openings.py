@@ -21,8 +21,9 @@ _PROBLEMS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(damaged|broken|broke|cracked|crack|dented|dent|smashed|shattered|scratched|"
         r"chipped|bent|torn|ripped|crushed)\b", re.I)),
     ("defective", re.compile(
-        r"\b(defective|faulty|stopped working|doesn'?t work|does not work|not working|won'?t "
-        r"(turn on|heat|boil|work)|leak(s|ing|ed)?|rust(ed|ing|y)?|peeling|came loose|"
+        r"\b(defective|faulty|stopped (working|heating|boiling|closing|charging|turning on)|"
+        r"doesn'?t work|does not work|not working|won'?t (turn on|switch on|heat|boil|work|"
+        r"close|lock)|leak(s|ing|ed)?|rust(ed|ing|y)?|peeling|flaking|warped|came loose|"
         r"fell apart|falling apart|came apart|snapped)\b", re.I)),
     ("late", re.compile(
         r"\b(late|hasn'?t (arrived|come|shown up)|has not arrived|not (arrived|here|received)|"

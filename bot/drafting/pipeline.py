@@ -16,6 +16,7 @@ import numpy as np
 from bot.checks import ReplyRules, check_draft
 from bot.drafting.interface import DraftRequest
 from bot.drafting.offline import AnswerPart, ComposedReply, ComposeInput, OfflineComposer
+from bot.drafting.openings import problem_in
 from bot.facts import (
     CheckResult,
     CitedPassage,
@@ -26,6 +27,7 @@ from bot.facts import (
 )
 from bot.retrieval import HybridRetriever, RetrievedArticle
 from bot.routing import Router, Routing
+from ingest.bm25 import tokenize
 from ingest.embedder import Vectors
 from ingest.index import IndexedChunk
 
@@ -39,6 +41,7 @@ MAX_QUESTIONS_ANSWERED = 3
 # article's opening.
 SECTION_MARGIN = 0.0
 CATCH_ALL_MARGIN = 0.06
+WORD_OVERLAP_WEIGHT = 0.15
 _CATCH_ALL = re.compile(r"good to know|tips|more|other|notes?|faq", re.I)
 
 
@@ -191,7 +194,9 @@ class DraftingPipeline:
         article that answers it. Questions the KB does not answer confidently are returned
         to be named as passed to a colleague."""
         top = routing.retrieval.articles[0]
-        parts = [AnswerPart(chunks=self._answering_chunks(top, routing.retrieval.embedding))]
+        parts = [AnswerPart(
+            chunks=self._answering_chunks(top, routing.retrieval.embedding, text)
+        )]
         segments = [s.strip() for s in _QUESTION_BREAK.split(text) if len(s.split()) >= 3]
         if len(segments) < 2:
             return parts, []
@@ -218,21 +223,29 @@ class DraftingPipeline:
             if result.confidence >= self.router.threshold and _is_question(segment):
                 if len(parts) < MAX_QUESTIONS_ANSWERED:
                     answered.add(article.article_id)
-                    parts.append(
-                        AnswerPart(chunks=self._answering_chunks(article, result.embedding))
-                    )
+                    parts.append(AnswerPart(
+                        chunks=self._answering_chunks(article, result.embedding, segment)
+                    ))
             elif _is_question(segment) and not ranked & near_whole:
                 uncovered.append(segment)
         return parts, uncovered[:1]
 
-    def _answering_chunks(self, article: RetrievedArticle, query: Vectors) -> list[IndexedChunk]:
+    def _answering_chunks(
+        self, article: RetrievedArticle, query: Vectors, text: str
+    ) -> list[IndexedChunk]:
         """The article's opening (written to answer its main question) and, when another
-        section is clearly more like the question, that section too."""
+        section is more like the question, that section too. "Like" is the cosine plus the
+        share of the question's words the section uses ("dishwasher", "gift wrap"): the
+        model alone blurs a specific word inside a long section."""
         sections = self.retriever.body_chunks(article.article_id)
         if not sections:
             return []
         vectors = self.retriever.stored_vectors([c.id for c in sections])
-        scores = vectors @ query
+        asked = set(tokenize(text))
+        overlap = np.array([
+            len(asked & set(tokenize(c.text))) / len(asked) if asked else 0.0 for c in sections
+        ])
+        scores = vectors @ query + WORD_OVERLAP_WEIGHT * overlap
         # Catch-all sections ("Good to know") mention a bit of everything: they must beat
         # the opening by more before they are quoted.
         margins = np.array([
@@ -275,17 +288,22 @@ _TOPIC_FAMILIES: dict[str, tuple[str, ...]] = {
     "exchange_item": ("change_order",),
     "return_item": ("check_refund_policy", "get_refund", "track_refund"),
     "get_refund": ("get_refund", "track_refund", "check_refund_policy"),
+    "warranty": ("warranty",),
 }
 _POLICY_QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("cancel_order", re.compile(r"\bcancel(l?ing|l?ed|lation)?\b", re.I)),
     ("exchange_item", re.compile(r"\b(exchange|swap)\b", re.I)),
     ("return_item", re.compile(
-        r"\b(return(ing|ed)?|send(ing)? (it|this|that|them|the \w+|my \w+|\w+) back|"
+        r"\b(return(ing|ed|able)?|send(ing)? (it|this|that|them|the \w+|my \w+|\w+) back|"
         r"send back|give (it|this|them) back|take (it|this|them) back|bring (it|this|them) back|"
         r"ship (it|this|them) back|mail (it|this|them) back)\b",
         re.I,
     )),
     ("get_refund", re.compile(r"\b(refund|money back)\b", re.I)),
+    ("warranty", re.compile(
+        r"\b(warrant(y|ies)|guarantee|(is|are) (that|it|this|they) covered|covered by|"
+        r"(fix|repair) (it|this|that|them)|(fix|repair) or replace)\b", re.I,
+    )),
 )
 
 
@@ -294,9 +312,14 @@ def policy_question(text: str) -> str | None:
 
     "Can I still return the kettle?" needs a return verdict even when the message is
     classified as a change of order; eligibility is always decided by the policy engine.
+    A problem with the item itself (damaged, wrong, missing, faulty) asks for the return
+    rules that apply to seller faults — and, past the window, the warranty — even when the
+    buyer does not say "return".
     """
     for topic, pattern in _POLICY_QUESTIONS:
         if pattern.search(text):
             return topic
+    if problem_in(text) in {"damaged", "defective", "wrong_item", "missing"}:
+        return "return_item"
     return None
 
