@@ -27,6 +27,7 @@ from bot.drafting.offline import OfflineComposer
 from bot.drafting.pipeline import DraftingConfig, DraftingPipeline, OrderLookup, PolicyDecider
 from bot.events import EventBus
 from bot.facts import OrderFacts, PolicyVerdict
+from bot.learning import LearnFromApprovals
 from bot.retrieval import CALIBRATION_KEY, Calibration, HybridRetriever
 from bot.retrieval.kb_calibration import DevMessage, KbCalibrationReport, calibrate_kb
 from bot.routing import Router
@@ -170,7 +171,7 @@ def build_services(
             session_factory=session_factory,
             chat_model=chat_model,
         )
-    return Services(
+    services = Services(
         settings=settings,
         engine=engine,
         session_factory=session_factory,
@@ -179,6 +180,12 @@ def build_services(
         drafter=drafter if drafter is not None else pipeline,  # type: ignore[arg-type]
         pipeline=pipeline,
     )
+    if pipeline is not None:
+        # What agents approve teaches retrieval (the KB's own material, never a dataset).
+        services.notifiers.append(
+            LearnFromApprovals(session_factory=session_factory, resync=services.resync_index)
+        )
+    return services
 
 
 def build_pipeline(

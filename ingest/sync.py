@@ -35,7 +35,9 @@ def chunks_for(revision: PublishedRevision) -> list[IndexedChunk]:
             revision=revision.revision,
             title=revision.title,
             body=revision.body,
-            questions=revision.questions,
+            # Learned questions are example questions too: one chunk each, after the
+            # article's own (ids and hashes stay deterministic for the same list).
+            questions=[*revision.questions, *revision.learned_questions],
         )
     ]
 

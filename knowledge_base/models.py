@@ -71,3 +71,20 @@ class AuditLog(Base):
     entity_id: Mapped[str] = mapped_column(String(120))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+
+
+class LearnedQuestion(Base):
+    """A buyer's question an agent answered with this article (an approved draft cited it
+    first): indexed like the article's own example questions, so the next buyer who asks
+    the same way finds the article. Only PII-free text is kept (see bot/learning.py)."""
+
+    __tablename__ = "learned_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[str] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(String(300))
+    learned_from: Mapped[str] = mapped_column(String(80))  # e.g. "draft:42"
+    approved_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from knowledge_base.clock import utcnow
 from knowledge_base.errors import ArticleNotFound, RevisionConflict, RevisionNotFound
-from knowledge_base.models import Article, ArticleRevision, AuditLog
+from knowledge_base.models import Article, ArticleRevision, AuditLog, LearnedQuestion
 from knowledge_base.schemas import (
     ArticleContent,
     ArticleCreate,
@@ -321,7 +321,51 @@ def published_revisions(session: Session) -> list[PublishedRevision]:
         .where(ArticleRevision.number == Article.published_revision)
         .order_by(ArticleRevision.article_id)
     ).scalars()
-    return [PublishedRevision.model_validate(row) for row in rows]
+    learned = learned_questions(session)
+    return [
+        PublishedRevision.model_validate(row).model_copy(
+            update={"learned_questions": learned.get(row.article_id, [])}
+        )
+        for row in rows
+    ]
+
+
+# The newest questions learned per article that are indexed (older ones stay stored).
+LEARNED_PER_ARTICLE = 20
+
+
+def learned_questions(session: Session) -> dict[str, list[str]]:
+    """The newest LEARNED_PER_ARTICLE learned questions of each article, oldest first."""
+    rows = session.execute(
+        select(LearnedQuestion).order_by(LearnedQuestion.id.desc())
+    ).scalars()
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        texts = found.setdefault(row.article_id, [])
+        if len(texts) < LEARNED_PER_ARTICLE and row.text not in texts:
+            texts.append(row.text)
+    # Oldest first: a new question is appended, so the chunks before it keep their ids.
+    return {article_id: texts[::-1] for article_id, texts in found.items()}
+
+
+def add_learned_question(
+    session: Session, *, article_id: str, text: str, learned_from: str, approved_by: str
+) -> bool:
+    """Keep a buyer's question an approved draft answered with ``article_id``; False when the
+    article is gone or the same text is already known for it."""
+    if session.get(Article, article_id) is None:
+        return False
+    exists = session.execute(
+        select(LearnedQuestion.id).where(
+            LearnedQuestion.article_id == article_id, LearnedQuestion.text == text
+        )
+    ).first()
+    if exists is not None:
+        return False
+    session.add(LearnedQuestion(article_id=article_id, text=text, learned_from=learned_from,
+                                approved_by=approved_by))
+    session.flush()
+    return True
 
 
 def to_public(article: Article) -> ArticlePublic:

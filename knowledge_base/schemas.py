@@ -129,3 +129,5 @@ class PublishedRevision(ArticleFields, _Public):
     article_id: str
     revision: RevisionNumber
     content_hash: str
+    # Buyers' questions agents answered with this article (LearnedQuestion), oldest first.
+    learned_questions: list[str] = Field(default_factory=list)

@@ -75,3 +75,30 @@ def test_a_new_article_is_cited_first_without_retraining(
                               publish=True)
         services.resync_index()
     assert first_citation() == "price-matching"
+
+
+def test_an_approved_drafts_question_is_learned_for_its_article(services: Services) -> None:
+    from bot.worker import DraftingWorker
+
+    question = "will the enamel casserole work on my induction hob, order 112-3456789-1234567?"
+    conversation = services.workflow.start_conversation(buyer_name="Maria")
+    services.workflow.receive_buyer_message(conversation_id=conversation.id, text=question)
+    DraftingWorker(workflow=services.workflow).run_until_idle()
+    [draft] = [d for d in services.workflow.list_drafts()
+               if d.conversation_id == conversation.id]
+    detail = services.workflow.get_draft(draft_id=draft.id)
+    assert not detail.handoff and detail.citations
+    article = detail.citations[0].article_id
+
+    services.workflow.approve(draft_id=draft.id, actor="agent@example.com")
+
+    with services.session_factory() as session:
+        learned = kb.learned_questions(session)
+    expected = "will the enamel casserole work on my induction hob, order ?"
+    assert expected in learned.get(article, [])  # the order id is not kept
+    indexed = {c.text: c for c in services.index.all_chunks() if c.kind == "question"}
+    assert indexed[expected].article_id == article
+    # The next buyer who asks the same way meets that question.
+    result = services.pipeline.retriever.retrieve(expected) if services.pipeline else None
+    assert result is not None and result.articles[0].article_id == article
+    assert result.features["dense"] > 0.99
