@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ingest.embedder import Embedder
 from ingest.errors import IngestError
 from ingest.index import SearchIndex
-from ingest.loaders import LoadedArticle, iter_source_files, load_file
+from ingest.loaders import LoadedArticle, load_file, scan_sources
 from ingest.sync import ProgressCallback, SyncReport, sync_index
 from knowledge_base import repository
 from knowledge_base.db import transaction
@@ -47,9 +47,10 @@ def load_sources(paths: Sequence[Path]) -> tuple[list[LoadedArticle], list[Faile
     loaded: list[LoadedArticle] = []
     failed: list[FailedFile] = []
     try:
-        files = iter_source_files(paths)
+        files, refused = scan_sources(paths)
     except IngestError as exc:
         return [], [FailedFile(path=", ".join(map(str, paths)), error=exc.message)]
+    failed.extend(FailedFile(path=str(path), error=f"{path}: {why}") for path, why in refused)
     for path in files:
         try:
             loaded.extend(load_file(path))

@@ -30,6 +30,7 @@ from bot.conversations.errors import (
     DraftSuperseded,
     InvalidDecision,
     NothingToAnswer,
+    OverrideNotAllowed,
     WorkflowError,
 )
 from bot.conversations.inbox import (
@@ -56,6 +57,10 @@ from bot.events import AGENTS_TOPIC
 from bot.facts import CheckResult, DraftReply
 from knowledge_base.repository import record_audit
 
+# An override must say why in at least a short sentence ("The buyer asked for it by phone.").
+MIN_OVERRIDE_WORDS = 3
+MIN_OVERRIDE_CHARS = 15
+
 
 @dataclass(frozen=True)
 class _Snapshot:
@@ -74,8 +79,13 @@ def approve_draft(
     text: str | None = None,
     override_reason: str | None = None,
     may_decide_escalated: bool = False,
+    may_override: bool = False,
 ) -> DecisionOutcome:
     """Send the draft (or the person's edited ``text``) to the buyer.
+
+    Only a lead (``may_override``) may send despite a failed blocking check, and only with a
+    reason of at least a sentence; an agent is refused with the failing checks (403) and
+    can escalate the draft to a lead.
 
     An edited text is checked again; a failing blocking check stops the approval unless
     ``override_reason`` says why it is fine. Raises DraftAlreadyDecided, DraftSuperseded,
@@ -99,11 +109,19 @@ def approve_draft(
         )
     override = clean_optional_note(override_reason)
     blocking = [c for c in checks if not c.passed and c.severity == "block"]
+    failing = {"check_ids": [c.id for c in blocking], "problems": [c.message for c in blocking]}
     if blocking and override is None:
         raise BlockedByChecks(
-            "a blocking check failed: fix the text or give a reason to override",
-            check_ids=[c.id for c in blocking],
-            problems=[c.message for c in blocking],
+            "a blocking check failed: fix the text or give a reason to override", **failing
+        )
+    if blocking and not may_override:
+        raise OverrideNotAllowed(
+            "only a lead can send a reply that fails a blocking check: fix the text or "
+            "escalate the draft to a lead", **failing
+        )
+    if blocking and override is not None and not _is_a_sentence(override):
+        raise InvalidDecision(
+            "give a reason of at least a sentence to send despite the failed check"
         )
     now = ctx.clock()
     with ctx.transaction() as session:
@@ -323,6 +341,10 @@ def _settle_unanswered(
     repo.set_message_status(session, message_ids=ids_of(unanswered), status=status,
                             only_from=UNANSWERED)
     return conversation, superseded
+
+
+def _is_a_sentence(reason: str) -> bool:
+    return len(reason.split()) >= MIN_OVERRIDE_WORDS and len(reason) >= MIN_OVERRIDE_CHARS
 
 
 def _normalise(text: str) -> str:

@@ -11,6 +11,7 @@
      ├── DraftSuperseded           409  draft_superseded
      ├── DraftEscalated            403  draft_escalated_to_lead
      ├── BlockedByChecks           422  blocked_by_checks
+     │   └── OverrideNotAllowed    403  override_requires_lead
      ├── NothingToAnswer           409  nothing_to_answer
      └── InvalidDecision           422  reason_required | ...
 """
@@ -80,6 +81,13 @@ class BlockedByChecks(WorkflowError):
         # What each failed check found in the text ("25% is not in the cited articles…"),
         # in the order of ``check_ids``: agents see which sentence or figure to fix.
         self.problems = problems or []
+
+
+class OverrideNotAllowed(BlockedByChecks):
+    """An agent tried to send despite a failed blocking check: only leads override."""
+
+    code = "override_requires_lead"
+    status = 403
 
 
 class NothingToAnswer(WorkflowError):

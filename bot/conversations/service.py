@@ -119,10 +119,12 @@ class Workflow:
     def approve(
         self, *, draft_id: int, actor: str, text: str | None = None,
         override_reason: str | None = None, may_decide_escalated: bool = False,
+        may_override: bool = False,
     ) -> DecisionOutcome:
         return decisions.approve_draft(
             self.ctx, draft_id=draft_id, actor=actor, text=text,
             override_reason=override_reason, may_decide_escalated=may_decide_escalated,
+            may_override=may_override,
         )
 
     def reject(

@@ -67,6 +67,7 @@ def approve(
     return workflow.approve(
         draft_id=_draft_id(draft_id), actor=user.actor, text=body.text,
         override_reason=body.override_reason, may_decide_escalated=user.has_role(Role.LEAD),
+        may_override=user.has_role(Role.LEAD),
     )
 
 

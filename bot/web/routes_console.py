@@ -268,7 +268,7 @@ async def approve(
         request, workflow, user, draft_id=draft_id, view=view, edited_text=text,
         action=lambda: workflow.approve(
             draft_id=draft_id, actor=user.actor, text=text, override_reason=override_reason,
-            may_decide_escalated=user.has_role(Role.LEAD)),
+            may_decide_escalated=user.has_role(Role.LEAD), may_override=user.has_role(Role.LEAD)),
     )
 
 

@@ -7,6 +7,7 @@ Every loader strips invisible Unicode and normalises line endings, and every fai
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -22,6 +23,7 @@ __all__ = [
     "iter_source_files",
     "load_file",
     "normalise_document_text",
+    "scan_sources",
 ]
 
 _Loader = Callable[[Path, bytes], list[LoadedArticle]]
@@ -54,6 +56,13 @@ def load_file(path: Path) -> list[LoadedArticle]:
         what = f"{suffix} is not" if suffix else "a file without an extension is not"
         raise UnsupportedFileType(f"{path}: {what} a supported file type ({_FORMATS})")
     try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, RuntimeError):
+        regular = True  # reading it below says what is wrong
+    if not regular:
+        # Reading a FIFO would block forever; a device is not a document.
+        raise IngestError(f"{path}: is not a regular file (a pipe, device or socket)")
+    try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise IngestError(f"{path}: does not exist") from exc
@@ -67,17 +76,29 @@ def load_file(path: Path) -> list[LoadedArticle]:
 
 
 def iter_source_files(paths: Sequence[Path]) -> list[Path]:
-    """The files to ingest: directories expanded recursively, in sorted order.
+    """The files to ingest (see :func:`scan_sources`; refused entries are left out)."""
+    return scan_sources(paths)[0]
+
+
+def scan_sources(paths: Sequence[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The files to ingest, directories expanded recursively in sorted order, and the
+    entries refused with why.
 
     Inside a directory, files with a supported extension are taken and any file or
     directory whose name starts with ``.`` or ``_`` is skipped (the demo KB keeps seller
-    data under ``_seller/``). Files named explicitly are returned as given, whatever their
-    extension, so ``load_file`` can report them. A path listed twice is returned once.
+    data under ``_seller/``). A link found in a directory is followed only to a regular file
+    inside that same directory; links out of it, broken or looping links, pipes, devices and
+    sockets are refused (a KB folder must not publish ``/etc/passwd`` or hang on a FIFO).
+    Files named explicitly are returned as given, whatever their extension, so ``load_file``
+    can report them. A path listed twice is returned once.
     """
     found: list[Path] = []
+    refused: list[tuple[Path, str]] = []
     for path in paths:
         if path.is_dir():
-            found.extend(_walk(path))
+            files, bad = _walk(path)
+            found.extend(files)
+            refused.extend(bad)
         elif path.is_file():
             found.append(path)
         elif path.exists():
@@ -85,24 +106,48 @@ def iter_source_files(paths: Sequence[Path]) -> list[Path]:
         else:
             raise IngestError(f"{path}: no such file or directory")
     unique: list[Path] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for path in found:
-        key = path.resolve()
+        key = os.path.realpath(path)
         if key not in seen:
             seen.add(key)
             unique.append(path)
-    return unique
+    return unique, refused
 
 
-def _walk(directory: Path) -> list[Path]:
+def _walk(directory: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    root = os.path.realpath(directory)
     files: list[Path] = []
-    for root, dirs, names in os.walk(directory):
+    refused: list[tuple[Path, str]] = []
+    for folder, dirs, names in os.walk(directory):
         # Pruning in place keeps os.walk out of .git, _seller and friends entirely.
         dirs[:] = [name for name in dirs if not _skipped(name)]
         for name in names:
-            if not _skipped(name) and Path(name).suffix.lower() in SUPPORTED_EXTENSIONS:
-                files.append(Path(root) / name)
-    return sorted(files, key=lambda path: path.relative_to(directory).parts)
+            if _skipped(name) or Path(name).suffix.lower() not in SUPPORTED_EXTENSIONS:
+                continue
+            path = Path(folder) / name
+            problem = _unsafe(path, root)
+            if problem is None:
+                files.append(path)
+            else:
+                refused.append((path, problem))
+    files.sort(key=lambda path: path.relative_to(directory).parts)
+    return files, refused
+
+
+def _unsafe(path: Path, root: str) -> str | None:
+    """Why ``path`` (found inside ``root``) must not be read, or None."""
+    try:
+        if path.is_symlink():
+            target = os.path.realpath(path, strict=True)
+            if os.path.commonpath([root, target]) != root:
+                return "is a link to a file outside the folder"
+        mode = os.stat(path).st_mode
+    except (OSError, RuntimeError):
+        return "is a broken or looping link"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file (a pipe, device or socket)"
+    return None
 
 
 def _skipped(name: str) -> bool:

@@ -19,6 +19,7 @@ from bot.conversations.errors import (
     InvalidDecision,
     InvalidMessage,
     NothingToAnswer,
+    OverrideNotAllowed,
 )
 from bot.conversations.models import Draft, Message, ReviewEvent
 from bot.conversations.service import Workflow
@@ -169,8 +170,14 @@ def test_blocking_check_stops_approval_unless_overridden(wf: Workflow) -> None:
         wf.approve(draft_id=draft.id, actor="a@example.com", text="Hi! Here is a coupon.")
     assert caught.value.check_ids == ["no_marketing"]
     assert wf.get_draft(draft_id=draft.id).status == "pending_review"
+    # Only a lead overrides (issue 15): an agent's reason is refused with the failing checks.
+    with pytest.raises(OverrideNotAllowed) as refused:
+        wf.approve(draft_id=draft.id, actor="a@example.com", text="Hi! Here is a coupon.",
+                   override_reason="the buyer asked for the coupon code they were promised")
+    assert refused.value.status == 403 and refused.value.check_ids == ["no_marketing"]
     outcome = wf.approve(draft_id=draft.id, actor="a@example.com", text="Hi! Here is a coupon.",
-                         override_reason="the buyer asked for the coupon code they were promised")
+                         override_reason="the buyer asked for the coupon code they were promised",
+                         may_override=True)
     assert outcome.status == "sent"
     detail = wf.get_draft(draft_id=draft.id)
     assert detail.override_reason and "promised" in detail.override_reason

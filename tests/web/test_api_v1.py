@@ -252,3 +252,22 @@ def test_openapi_docs_are_served(api: TestClient) -> None:
                  "/api/v1/drafts", "/api/v1/drafts/{draft_id}/approve",
                  "/api/v1/conversations/{conversation_id}/handoff"):
         assert path in paths
+
+
+def test_only_a_lead_overrides_a_blocking_check(
+    api: TestClient, workflow_services: Any, agent: dict[str, str], lead: dict[str, str]
+) -> None:
+    """Issue 15, finding 1: an agent sending a coupon with a one-character reason was sent."""
+    conversation_id, token = open_conversation(api)
+    api.post(f"/api/v1/conversations/{conversation_id}/messages", json={"text": "Discount?"},
+             headers=bearer(token))
+    _drain(workflow_services)
+    (draft,) = api.get("/api/v1/drafts", headers=agent).json()["drafts"]
+    coupon = {"text": "Hi! Here is 20% off with a coupon.", "override_reason": "x"}
+    by_agent = api.post(f"/api/v1/drafts/{draft['id']}/approve", json=coupon, headers=agent)
+    assert by_agent.status_code == 403 and _error(by_agent) == "override_requires_lead"
+    short = api.post(f"/api/v1/drafts/{draft['id']}/approve", json=coupon, headers=lead)
+    assert short.status_code == 422 and _error(short) == "invalid_decision"
+    reasoned = {**coupon, "override_reason": "The buyer was promised this coupon by our team."}
+    by_lead = api.post(f"/api/v1/drafts/{draft['id']}/approve", json=reasoned, headers=lead)
+    assert by_lead.status_code == 200 and by_lead.json()["status"] == "sent"

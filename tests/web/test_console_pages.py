@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.conversations.errors import InvalidDecision
 from bot.worker import DraftingWorker
 from tests.factories import add_user
 from tests.workflow_support import TEST_PASSWORD, csrf_token_in, sign_in
@@ -119,11 +120,30 @@ def test_blocked_checks_show_the_reason_and_keep_the_edit(
     assert blocked.status_code == 422
     # The failed check is named with what it found, and the agent's edit is kept.
     assert "no marketing</strong>: mentions coupon" in blocked.text and text in blocked.text
-    overridden = console.post(
+    # Agents cannot override: no reason field, a way to ask a lead, and a 403 if they try.
+    assert 'name="override_reason"' not in blocked.text and "ask a lead" in blocked.text
+    refused = console.post(
         f"/console/drafts/{draft_id}/approve",
-        data={"text": text, "csrf_token": token, "override_reason": "promised coupon"},
+        data={"text": text, "csrf_token": token,
+              "override_reason": "The buyer was promised this code by phone."},
     )
-    assert overridden.status_code == 303
+    assert refused.status_code == 403 and "only a lead can send" in refused.text.lower()
+    assert workflow_services.workflow.get_draft(draft_id=draft_id).status == "pending_review"
+
+
+def test_a_lead_overrides_with_a_sentence(workflow_services: Any) -> None:
+    _, draft_id = _queue_one(workflow_services)
+    wf = workflow_services.workflow
+    text = "Hi Maria, here is a coupon for next time."
+    with pytest.raises(InvalidDecision):  # a word is not a reason
+        wf.approve(draft_id=draft_id, actor="lead@example.com", text=text,
+                   override_reason="x", may_override=True)
+    sent = wf.approve(draft_id=draft_id, actor="lead@example.com", text=text,
+                      override_reason="The buyer was promised this code by phone.",
+                      may_override=True)
+    assert sent.status == "sent"
+    detail = wf.get_draft(draft_id=draft_id)
+    assert detail.decided_by == "lead@example.com"
 
 
 def test_reject_escalate_and_reply_by_form(console: TestClient, workflow_services: Any) -> None:
