@@ -236,19 +236,24 @@ def _decide(
 def reply_manually(
     ctx: WorkflowContext, *, conversation_id: str, actor: str, text: str
 ) -> ReplyOutcome:
-    """Deliver a reply a person wrote (after a rejection, a failed draft, or a follow-up).
+    """Deliver a reply a person wrote (after a rejection or a failed draft).
 
-    Any undecided draft of the conversation is superseded by it.
+    Any undecided draft of the conversation is superseded by it. One reply per set of
+    unanswered buyer messages, whatever the path: when an approval (or another manual
+    reply) answered them first, this one is refused with NothingToAnswer (409) instead of
+    reaching the buyer as a second reply.
     """
     final_text = validate_message_text(text, max_chars=ctx.config.max_message_chars, what="reply")
     now = ctx.clock()
     with ctx.transaction() as session:
         conversation = repo.lock_conversation(session, conversation_id=conversation_id)
-        superseded = repo.supersede_open_drafts(
-            session, conversation_id=conversation_id, now=now, actor=actor
-        )
         unanswered = repo.buyer_messages(
             session, conversation_id=conversation_id, statuses=UNANSWERED
+        )
+        if not unanswered:
+            raise NothingToAnswer("the buyer's messages were already answered")
+        superseded = repo.supersede_open_drafts(
+            session, conversation_id=conversation_id, now=now, actor=actor
         )
         message = repo.add_message(
             session, conversation_id=conversation_id, role=MessageRole.SELLER, text=final_text,

@@ -6,12 +6,14 @@ import threading
 from collections import Counter
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.conversations.errors import (
     DraftAlreadyDecided,
     DraftEscalated,
     DraftSuperseded,
+    NothingToAnswer,
     WorkflowError,
 )
 from bot.conversations.models import Message
@@ -115,3 +117,39 @@ def test_a_buyer_message_racing_an_approval_never_loses_either(workflow_services
                                      Message.role == "buyer")
         ).scalars())
     assert fresh.id != draft_id and fresh.message_id == newest
+
+
+def test_approval_racing_a_manual_reply_sends_one_reply(workflow_services: Any) -> None:
+    """Issue 15, finding 7: approve and a manual reply at once sent two replies (5 of 10)."""
+    wf = workflow_services.workflow
+    for trial in range(5):
+        conversation = wf.start_conversation()
+        wf.receive_buyer_message(conversation_id=conversation.id, text=f"Where is it? ({trial})")
+        DraftingWorker(workflow=wf).run_until_idle()
+        [draft] = [d for d in wf.list_drafts() if d.conversation_id == conversation.id]
+        results = _race([
+            lambda draft_id=draft.id: wf.approve(draft_id=draft_id, actor="a@example.com"),
+            lambda cid=conversation.id: wf.reply_manually(
+                conversation_id=cid, actor="b@example.com", text="Hi, it ships today."
+            ),
+        ])
+        assert len(_seller_messages(workflow_services, conversation.id)) == 1, results
+        # The loser is told why, like the other races.
+        losers = [r for r in results if r in {"nothing_to_answer", "draft_superseded"}]
+        assert len(losers) == 1, results
+
+
+def test_a_manual_reply_after_the_approval_is_refused(workflow_services: Any) -> None:
+    """The order the race above usually hides: the approval lands first."""
+    wf = workflow_services.workflow
+    conversation_id, draft_id = _pending_draft(workflow_services)
+    wf.approve(draft_id=draft_id, actor="a@example.com")
+    with pytest.raises(NothingToAnswer):
+        wf.reply_manually(conversation_id=conversation_id, actor="b@example.com",
+                          text="Hi, it ships today.")
+    assert len(_seller_messages(workflow_services, conversation_id)) == 1
+    # A new buyer message opens a new period: a person may answer it by hand.
+    wf.receive_buyer_message(conversation_id=conversation_id, text="And the tracking number?")
+    wf.reply_manually(conversation_id=conversation_id, actor="b@example.com",
+                      text="It is 1Z999, Maria.")
+    assert len(_seller_messages(workflow_services, conversation_id)) == 2
