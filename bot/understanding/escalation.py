@@ -85,6 +85,25 @@ _PATTERNS: tuple[tuple[EscalationReason, re.Pattern[str]], ...] = (
         re.I,
     )),
 )
+# The most urgent reasons in the other marketplace languages (de, fr, es, it, ja): a sparking
+# kettle or a chargeback must reach a person whatever language it is written in. A first,
+# short list per language; issue 13 brings full per-language word lists and replies.
+_OTHER_LANGUAGES: tuple[tuple[EscalationReason, re.Pattern[str]], ...] = (
+    ("safety", re.compile(
+        r"funken|feuer|brennt|verbrannt|verschmort|rauch|stromschlag|verletz|"
+        r"étincel|incendie|brûl|fumée|décharge électrique|blessé|blessure|"
+        r"chispa|incendio|fuego|quemad|quemó|humo|descarga eléctrica|herido|herida|"
+        r"scintill|fuoco|bruciat|fumo|scossa|ferito|ferita|"
+        r"火花|火事|発火|煙|焦げ|感電|やけど|火傷|けが",
+        re.I,
+    )),
+    ("legal", re.compile(
+        r"anwalt|gericht|rückbuchung|verbraucherzentrale|avocat|tribunal|rétrofacturation|"
+        r"abogado|demanda|contracargo|avvocato|denuncia|a[- ]?to[- ]?z|a la z|dalla a alla z|"
+        r"弁護士|訴訟|裁判|チャージバック|aトゥz|a-to-z",
+        re.I,
+    )),
+)
 _THREAT = re.compile(
     r"\b(i'?ll|i will|going to|gonna) (kill|hurt|find|destroy|get) you|watch your back|\bbomb\b",
     re.I,
@@ -117,9 +136,16 @@ def escalation_reasons(text: str, *, angry: bool) -> list[str]:
         ):
             continue
         reasons.append(reason)
+    for reason, pattern in _OTHER_LANGUAGES:
+        if reason not in reasons and pattern.search(text):
+            reasons.append(reason)
+    reasons.sort(key=lambda r: _ORDER.index(r))
     if angry and "angry" not in reasons:
         reasons.insert(_after_urgent(reasons), "angry")
     return reasons
+
+
+_ORDER = ("safety", "legal", "fraud", "human_request")
 
 
 def _strong_person(text: str) -> bool:

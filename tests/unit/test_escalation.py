@@ -70,3 +70,24 @@ def test_safety_comes_first_when_there_are_several() -> None:
 )
 def test_thanks_only_messages(text: str, closing: bool) -> None:
     assert closes_the_conversation(text) is closing
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Der Wasserkocher hat Funken gesprüht und es riecht verschmort!!", "safety"),
+        ("la bouilloire a fait des étincelles et de la fumée", "safety"),
+        ("la sartén me ha quemado la mano", "safety"),
+        ("il bollitore ha preso fuoco", "safety"),
+        ("ケトルから火花が出ました", "safety"),
+        ("voy a abrir una reclamación de la Garantía de la A a la Z", "legal"),
+        ("ich schalte meinen Anwalt ein", "legal"),
+    ],
+)
+def test_the_most_urgent_reasons_in_other_languages(text: str, reason: str) -> None:
+    assert reason in reasons(text)
+
+
+def test_ordinary_questions_in_other_languages_are_not_escalated() -> None:
+    for text in ["Wo finde ich die Rechnung?", "Où est mon colis ?", "¿Dónde está mi pedido?"]:
+        assert reasons(text) == []
