@@ -86,7 +86,8 @@ class _KbView:
     """What the retriever keeps of the index between refreshes."""
 
     chunks_by_id: dict[str, IndexedChunk] = field(default_factory=dict)
-    lead_chunks: dict[str, IndexedChunk] = field(default_factory=dict)
+    # Each article's body sections in reading order (the first is its opening).
+    sections: dict[str, list[IndexedChunk]] = field(default_factory=dict)
     bm25: Bm25Index = field(default_factory=lambda: Bm25Index([]))
     signature: frozenset[str] = frozenset()
     # Row i: the classifier's mean topic distribution over article i's example questions
@@ -136,8 +137,8 @@ class HybridRetriever:
             bm25=Bm25Index(chunks),
             signature=frozenset(c.id for c in chunks),
         )
-        for chunk in sorted((c for c in chunks if c.kind == "body"), key=lambda c: -c.number):
-            view.lead_chunks[chunk.article_id] = chunk
+        for chunk in sorted((c for c in chunks if c.kind == "body"), key=lambda c: c.number):
+            view.sections.setdefault(chunk.article_id, []).append(chunk)
         view.profiles, view.profile_rows = self._profiles(chunks)
         self._view = view
         self._load_calibration()
@@ -194,15 +195,13 @@ class HybridRetriever:
 
     def lead_chunk(self, article_id: str) -> IndexedChunk | None:
         """The article's first body chunk: its direct-answer opening paragraph."""
-        return self._view.lead_chunks.get(article_id)
+        sections = self._view.sections.get(article_id)
+        return sections[0] if sections else None
 
     def body_chunks(self, article_id: str) -> list[IndexedChunk]:
-        """The article's body sections in reading order."""
-        chunks = [
-            c for c in self._view.chunks_by_id.values()
-            if c.article_id == article_id and c.kind == "body"
-        ]
-        return sorted(chunks, key=lambda c: c.number)
+        """The article's body sections in reading order (built once per refresh: this is on
+        every draft's path)."""
+        return list(self._view.sections.get(article_id, ()))
 
     def question_chunks(self) -> list[IndexedChunk]:
         """Every example question of the published KB (one chunk each)."""
