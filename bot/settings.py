@@ -69,7 +69,12 @@ class Settings(BaseSettings):
     ack_response_time_text: str = "within a few hours, and always within 24 hours"
     max_message_chars: int = Field(default=4000, ge=100, le=20000)
     rate_limit_per_conversation: int = 20  # messages per minute
-    rate_limit_per_ip: int = 60  # requests per minute to public endpoints
+    rate_limit_per_ip: int = 60  # requests per minute to public endpoints without a buyer token
+    rate_limit_per_buyer: int = 120  # requests per minute with one buyer's token
+    login_attempts_per_minute: int = 10  # failed sign-ins, per IP and per e-mail address
+    # Where the limits count: "memory://" (one process) or "redis://host:6379/0" (shared by
+    # every API process), any storage URL of the ``limits`` library.
+    rate_limit_storage_url: str = "memory://"
     worker_in_process: bool = True
     worker_poll_seconds: float = 0.5
     worker_max_attempts: int = 5
@@ -105,6 +110,23 @@ class Settings(BaseSettings):
         default_factory=lambda: [12.0, 20.0]
     )
 
+    # Amazon inbox: the marketplace's e-mail relay (bot/mail). URLs carry credentials, so
+    # they are secrets; a password file replaces the password in the URL.
+    mail_imap_url: SecretStr | None = None  # imaps://user:pass@host:993/INBOX
+    mail_imap_password_file: Path | None = None
+    mail_smtp_url: SecretStr | None = None  # smtps://user:pass@host:465 or smtp://…:587
+    mail_smtp_password_file: Path | None = None
+    mail_from: str | None = None  # the seller's registered address (Amazon refuses others)
+    # Bcc of every reply (default: mail_from), so a crash during sending can be checked.
+    mail_copy_to: str | None = None
+    mail_ca_file: Path | None = None
+    mail_relay_domains: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    mail_require_authentication: bool = True
+    mail_trusted_authserv_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    mail_max_reply_chars: int = Field(default=2000, ge=100, le=20000)
+    mail_poll_seconds: float = 60.0
+    mail_in_process: bool = True  # serve/worker run the poller and sender when configured
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -125,6 +147,8 @@ class Settings(BaseSettings):
         "allowed_link_domains",
         "allowed_phone_numbers",
         "slack_approvers",
+        "mail_relay_domains",
+        "mail_trusted_authserv_ids",
         mode="before",
     )
     @classmethod

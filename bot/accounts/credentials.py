@@ -76,4 +76,7 @@ def csrf_token_for(session_token: str, *, secret: str) -> str:
 
 
 def tokens_match(given: str | None, expected: str) -> bool:
-    return bool(given) and hmac.compare_digest(str(given), expected)
+    # As bytes: compare_digest refuses non-ASCII str, and a forged token may be anything.
+    return bool(given) and hmac.compare_digest(
+        str(given).encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )

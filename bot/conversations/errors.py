@@ -13,7 +13,10 @@
      ├── BlockedByChecks           422  blocked_by_checks
      │   └── OverrideNotAllowed    403  override_requires_lead
      ├── NothingToAnswer           409  nothing_to_answer
-     └── InvalidDecision           422  reason_required | ...
+     ├── IdempotencyConflict       409  idempotency_key_reused | idempotency_key_in_progress
+     ├── InvalidDecision           422  reason_required | ...
+     ├── OrderNotVerified          422  order_not_verified (unknown order or wrong name)
+     └── TooManyVerifications      429  too_many_verification_attempts
 """
 
 from __future__ import annotations
@@ -95,6 +98,27 @@ class NothingToAnswer(WorkflowError):
     status = 409
 
 
+class IdempotencyConflict(WorkflowError):
+    """An ``Idempotency-Key`` already used with another request, or still in progress."""
+
+    code = "idempotency_key_reused"
+    status = 409
+
+
 class InvalidDecision(WorkflowError):
     code = "invalid_decision"
     status = 422
+
+
+class OrderNotVerified(WorkflowError):
+    """The order id and last name do not match an order (the same for an unknown order)."""
+
+    code = "order_not_verified"
+    status = 422
+
+
+class TooManyVerifications(WorkflowError):
+    """Too many failed order verifications on this conversation: try again later."""
+
+    code = "too_many_verification_attempts"
+    status = 429

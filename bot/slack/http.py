@@ -50,9 +50,22 @@ def install_slack(app: FastAPI, settings: Settings) -> SlackConfig | None:
             desk: SlackDesk | None = getattr(request.app.state, "slack_desk", None)
             if desk is None:
                 return Response(status_code=503, content="slack desk not started")
-            bolt_request = to_bolt_request(request, await request.body())
+            body = await request.body()
+            # Bolt would raise on these (a 500): an unsigned-looking request is a 401.
+            timestamp = request.headers.get("x-slack-request-timestamp", "")
+            if not (timestamp.isascii() and timestamp.isdigit()) or not _is_utf8(body):
+                return Response(status_code=401, content="invalid request")
+            bolt_request = to_bolt_request(request, body)
             # Bolt is synchronous (its auth.test may call Slack): keep it off the event loop.
             bolt_response = await run_in_threadpool(desk.bolt.dispatch, bolt_request)
             return to_starlette_response(bolt_response)
 
     return config
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

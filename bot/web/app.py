@@ -10,27 +10,36 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from bot.services import Services, build_services, start_event_relay
+from bot.services import Services, build_services, start_event_relay, start_mail
 from bot.settings import Settings
 from bot.slack.http import install_slack
+from bot.web.access_log import install_access_log_redaction
+from bot.web.body_limit import RequestBodyLimit
 from bot.web.deps import LoginRequired
-from bot.web.errors import error_response, install_error_handlers
-from bot.web.ratelimit import SlidingWindowLimiter
+from bot.web.errors import install_error_handlers
+from bot.web.ratelimit import RateLimit, open_storage
 from bot.web.routes_agent import router as agent_router
 from bot.web.routes_articles import install_kb_editor_errors
 from bot.web.routes_articles import router as articles_router
 from bot.web.routes_console import router as console_router
 from bot.web.routes_conversations import router as conversations_router
 from bot.web.routes_health import router as health_router
+from bot.web.routes_kb import MAX_UPLOAD_BYTES
 from bot.web.routes_kb import router as kb_router
 from bot.web.routes_widget import install_widget
 from bot.web.templating import STATIC_DIR
+from bot.web.text_guard import MalformedTextGuard
 from bot.worker import DraftingWorker
 
+# Request bodies: 64 KB (DEFAULT_MAX_BODY_BYTES) unless a path prefix here says otherwise.
+# Articles are up to 200,000 characters (escaped in JSON or a form); uploads are files.
+BODY_LIMITS = {
+    "/api/v1/articles": 4 * 1024 * 1024,
+    "/kb": 4 * 1024 * 1024,
+    "/kb/upload": MAX_UPLOAD_BYTES,
+    "/slack": 1024 * 1024,
+}
 # Console and KB-editor pages may only run our own scripts and are never framed.
-# The public buyer API takes a few KB of text; other routes (KB uploads) set their own limits.
-PUBLIC_API_PREFIX = "/api/v1/conversations"
-MAX_PUBLIC_BODY_BYTES = 64 * 1024
 _CONSOLE_PREFIXES = ("/console", "/login", "/logout", "/kb")
 _HTML_SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -45,6 +54,7 @@ _HTML_SECURITY_HEADERS = {
 def start_background(services: Services, settings: Settings) -> DraftingWorker | None:
     """Cross-process events on PostgreSQL, and the in-process drafting worker if enabled."""
     on_postgres = start_event_relay(services)
+    start_mail(services)  # the Amazon inbox's poller and sender, when configured
     if not settings.worker_in_process:
         return None
     # Embedded (SQLite) means one worker: claims left in the database are from a dead run.
@@ -61,6 +71,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
+        install_access_log_redaction()  # after the server configured its loggers
         app.state.services = services or build_services(settings)
         worker = start_background(app.state.services, settings)
         try:
@@ -74,28 +85,24 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app = FastAPI(title="draftdesk", version="0.1.0", lifespan=lifespan)
     if services is not None:
         app.state.services = services
-    app.state.ip_limiter = SlidingWindowLimiter(limit=settings.rate_limit_per_ip)
-    app.state.conversation_limiter = SlidingWindowLimiter(
-        limit=settings.rate_limit_per_conversation
-    )
-    app.state.login_limiter = SlidingWindowLimiter(limit=10)
+    # Shared by every API process when the storage is Redis (see bot/web/ratelimit.py).
+    limits_storage = open_storage(settings.rate_limit_storage_url)
+    for name, per_minute in (
+        ("ip", settings.rate_limit_per_ip),
+        ("buyer", settings.rate_limit_per_buyer),
+        ("conversation", settings.rate_limit_per_conversation),
+        ("login_ip", settings.login_attempts_per_minute),
+        ("login_email", settings.login_attempts_per_minute),
+    ):
+        setattr(app.state, f"{name}_limiter",
+                RateLimit(storage=limits_storage, namespace=f"draftdesk:{name}",
+                          per_minute=per_minute))
     install_error_handlers(app)
     install_kb_editor_errors(app)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(_: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={quote(exc.next_url)}", status_code=303)
-
-    @app.middleware("http")
-    async def _refuse_large_bodies(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        # Refuse absurd bodies on the public API before anything parses them.
-        length = request.headers.get("content-length", "")
-        if (request.url.path.startswith(PUBLIC_API_PREFIX) and length.isdigit()
-                and int(length) > MAX_PUBLIC_BODY_BYTES):
-            return error_response(413, "payload_too_large", "the request body is too large")
-        return await call_next(request)
 
     @app.middleware("http")
     async def _html_security_headers(
@@ -109,6 +116,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
                 response.headers.setdefault(name, value)
         return response
 
+    # Outside the middleware above, inside the buyer API's CORS (so a 413 is readable):
+    # bodies are bounded first, then malformed text anywhere is a 422.
+    app.add_middleware(MalformedTextGuard)
+    app.add_middleware(RequestBodyLimit, limits=BODY_LIMITS)
     app.include_router(health_router)
     app.include_router(conversations_router)
     app.include_router(agent_router)

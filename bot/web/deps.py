@@ -8,8 +8,10 @@
   redirected to ``/login?next=…``. They set ``request.state.user`` and
   ``request.state.csrf_token`` for templates.
 * ``CsrfProtected`` — put on every HTML form POST (checks the ``csrf_token`` field or header).
-* ``BuyerConversation`` — the buyer's conversation id after the Bearer token check (404 else).
-* ``PublicRateLimit`` — per-IP limit of the public endpoints (429 with Retry-After).
+* ``BuyerConversation`` — the buyer's conversation id after the Bearer token check (404 else),
+  counted against that buyer's rate limit; a wrong token counts against the caller's IP.
+* ``PublicRateLimit`` — per-IP limit of the public endpoints without a buyer token (429 with
+  Retry-After). Buyers behind one IP (an office, a mobile carrier) do not share a limit.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.web.auth import CSRF_FIELD, CSRF_HEADER, csrf_token, session_token
 from bot.web.errors import ApiError
-from bot.web.ratelimit import SlidingWindowLimiter
+from bot.web.ratelimit import RateLimit
+from bot.web.validation import ConversationId
 
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -164,7 +167,7 @@ CsrfProtected = Depends(csrf_protected)
 
 
 async def buyer_conversation(
-    request: Request, conversation_id: str, workflow: WorkflowDep
+    request: Request, conversation_id: ConversationId, workflow: WorkflowDep
 ) -> str:
     """The conversation the buyer's token opens; 404 for a wrong or missing token.
 
@@ -172,11 +175,16 @@ async def buyer_conversation(
     """
     token = bearer_token(request) or request.query_params.get("token") or ""
     try:
-        return await run_in_threadpool(
+        conversation = await run_in_threadpool(
             workflow.authenticate_buyer, conversation_id=conversation_id, token=token
         )
     except ConversationNotFound as exc:
+        # Guessing tokens counts against the guesser's address.
+        await run_in_threadpool(per_ip_limit, request)
         raise ApiError(404, "conversation_not_found", "no such conversation") from exc
+    await run_in_threadpool(_limited, request.app.state.buyer_limiter, conversation,
+                            "too many requests; try again shortly")
+    return conversation
 
 
 BuyerConversation = Annotated[str, Depends(buyer_conversation)]
@@ -187,23 +195,23 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def per_ip_limit(request: Request) -> None:
-    limiter: SlidingWindowLimiter = request.app.state.ip_limiter
-    retry_after = limiter.hit(client_ip(request))
+def _limited(limiter: RateLimit, key: str, message: str) -> None:
+    retry_after = limiter.hit(key)
     if retry_after is not None:
-        raise ApiError(429, "rate_limited", "too many requests; try again shortly",
-                       headers={"Retry-After": str(retry_after)})
+        raise ApiError(429, "rate_limited", message, headers={"Retry-After": str(retry_after)})
+
+
+def per_ip_limit(request: Request) -> None:
+    _limited(request.app.state.ip_limiter, client_ip(request),
+             "too many requests; try again shortly")
 
 
 PublicRateLimit = Depends(per_ip_limit)
 
 
-def per_conversation_limit(request: Request, conversation_id: str) -> None:
-    limiter: SlidingWindowLimiter = request.app.state.conversation_limiter
-    retry_after = limiter.hit(conversation_id)
-    if retry_after is not None:
-        raise ApiError(429, "rate_limited", "too many messages; please wait a moment",
-                       headers={"Retry-After": str(retry_after)})
+def per_conversation_limit(request: Request, conversation_id: ConversationId) -> None:
+    _limited(request.app.state.conversation_limiter, conversation_id,
+             "too many messages; please wait a moment")
 
 
 ConversationRateLimit = Depends(per_conversation_limit)

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Query, Request, status
 from sse_starlette import EventSourceResponse
 
 from bot.accounts.service import Role, create_user
-from bot.conversations.errors import DraftNotFound
 from bot.conversations.schemas import (
     AttentionItem,
     DecisionOutcome,
@@ -19,26 +18,26 @@ from bot.conversations.schemas import (
     ReplyOutcome,
 )
 from bot.conversations.states import DraftStatus
+from bot.conversations.verification import BoundOrder
 from bot.web.api_schemas import (
+    INPUT_ERRORS,
     ApproveBody,
+    BoundOrderList,
     DraftList,
     NoteBody,
+    OrderBindBody,
     RejectBody,
     ReplyBody,
     UserCreate,
     UserCreated,
+    error_responses,
 )
 from bot.web.deps import CurrentAdmin, CurrentAgent, ServicesDep, WorkflowDep
 from bot.web.sse import agent_events
+from bot.web.validation import ConversationId, RowId
 
-router = APIRouter(prefix="/api/v1", tags=["agents"])
-
-
-def _draft_id(raw: str) -> int:
-    """Unknown and malformed ids alike are 404 draft_not_found."""
-    if not raw.isdigit() or len(raw) > 18:
-        raise DraftNotFound("no such draft")
-    return int(raw)
+router = APIRouter(prefix="/api/v1", tags=["agents"],
+                   responses=error_responses(*INPUT_ERRORS, 401, 403, 404, 409))
 
 
 @router.get("/drafts", response_model=DraftList)
@@ -52,20 +51,20 @@ def list_drafts(
 
 
 @router.get("/drafts/{draft_id}", response_model=DraftDetail)
-def get_draft(draft_id: str, user: CurrentAgent, workflow: WorkflowDep) -> DraftDetail:
+def get_draft(draft_id: RowId, user: CurrentAgent, workflow: WorkflowDep) -> DraftDetail:
     """One draft with the thread, citations, checks, order facts and policy verdicts."""
-    return workflow.get_draft(draft_id=_draft_id(draft_id))
+    return workflow.get_draft(draft_id=draft_id)
 
 
 @router.post("/drafts/{draft_id}/approve", response_model=DecisionOutcome)
 def approve(
-    draft_id: str, user: CurrentAgent, workflow: WorkflowDep, body: ApproveBody | None = None
+    draft_id: RowId, user: CurrentAgent, workflow: WorkflowDep, body: ApproveBody | None = None
 ) -> DecisionOutcome:
     """Send the draft, or your edited ``text``, to the buyer (``override_reason`` to send
     despite a failed blocking check). A decided draft answers 409."""
     body = body or ApproveBody()
     return workflow.approve(
-        draft_id=_draft_id(draft_id), actor=user.actor, text=body.text,
+        draft_id=draft_id, actor=user.actor, text=body.text,
         override_reason=body.override_reason, may_decide_escalated=user.has_role(Role.LEAD),
         may_override=user.has_role(Role.LEAD),
     )
@@ -73,29 +72,29 @@ def approve(
 
 @router.post("/drafts/{draft_id}/reject", response_model=DecisionOutcome)
 def reject(
-    draft_id: str, body: RejectBody, user: CurrentAgent, workflow: WorkflowDep
+    draft_id: RowId, body: RejectBody, user: CurrentAgent, workflow: WorkflowDep
 ) -> DecisionOutcome:
     """Reject with a reason; the buyer's messages then wait for a reply written by a person."""
-    return workflow.reject(draft_id=_draft_id(draft_id), actor=user.actor, reason=body.reason,
+    return workflow.reject(draft_id=draft_id, actor=user.actor, reason=body.reason,
                            may_decide_escalated=user.has_role(Role.LEAD))
 
 
 @router.post("/drafts/{draft_id}/escalate", response_model=DecisionOutcome)
 def escalate(
-    draft_id: str, user: CurrentAgent, workflow: WorkflowDep, body: NoteBody | None = None
+    draft_id: RowId, user: CurrentAgent, workflow: WorkflowDep, body: NoteBody | None = None
 ) -> DecisionOutcome:
     """Hand the draft to a lead."""
-    return workflow.escalate(draft_id=_draft_id(draft_id), actor=user.actor,
+    return workflow.escalate(draft_id=draft_id, actor=user.actor,
                              note=(body or NoteBody()).note)
 
 
 @router.post("/drafts/{draft_id}/no-response-needed", response_model=DecisionOutcome)
 def no_response_needed(
-    draft_id: str, user: CurrentAgent, workflow: WorkflowDep, body: NoteBody | None = None
+    draft_id: RowId, user: CurrentAgent, workflow: WorkflowDep, body: NoteBody | None = None
 ) -> DecisionOutcome:
     """Nothing to send (e.g. a thank-you message)."""
     return workflow.no_response_needed(
-        draft_id=_draft_id(draft_id), actor=user.actor, note=(body or NoteBody()).note,
+        draft_id=draft_id, actor=user.actor, note=(body or NoteBody()).note,
         may_decide_escalated=user.has_role(Role.LEAD),
     )
 
@@ -108,15 +107,36 @@ def needs_attention(user: CurrentAgent, workflow: WorkflowDep) -> list[Attention
 
 @router.post("/conversations/{conversation_id}/reply", response_model=ReplyOutcome)
 def reply(
-    conversation_id: str, body: ReplyBody, user: CurrentAgent, workflow: WorkflowDep
+    conversation_id: ConversationId, body: ReplyBody, user: CurrentAgent, workflow: WorkflowDep
 ) -> ReplyOutcome:
     """Send a reply you wrote yourself (supersedes any undecided draft)."""
     return workflow.reply_manually(conversation_id=conversation_id, actor=user.actor,
                                    text=body.text)
 
 
+@router.post("/conversations/{conversation_id}/orders", response_model=BoundOrder)
+def bind_order(
+    conversation_id: ConversationId, body: OrderBindBody, user: CurrentAgent,
+    workflow: WorkflowDep,
+) -> BoundOrder:
+    """Bind an order you checked is this buyer's: drafts may then state its facts (the
+    unanswered messages are drafted again). 404 ``order_not_found`` if not in order data."""
+    return workflow.bind_order(conversation_id=conversation_id, order_id=body.order_id,
+                               actor=user.actor)
+
+
+@router.get("/conversations/{conversation_id}/orders", response_model=BoundOrderList)
+def bound_orders(
+    conversation_id: ConversationId, user: CurrentAgent, workflow: WorkflowDep
+) -> BoundOrderList:
+    """The orders drafts for this conversation may state facts of."""
+    return BoundOrderList(order_ids=workflow.bound_orders(conversation_id=conversation_id))
+
+
 @router.post("/conversations/{conversation_id}/redraft", status_code=status.HTTP_202_ACCEPTED)
-def redraft(conversation_id: str, user: CurrentAgent, workflow: WorkflowDep) -> dict[str, str]:
+def redraft(
+    conversation_id: ConversationId, user: CurrentAgent, workflow: WorkflowDep
+) -> dict[str, str]:
     """Queue the unanswered messages for drafting again."""
     workflow.request_redraft(conversation_id=conversation_id, actor=user.actor)
     return {"status": "awaiting_draft"}
@@ -124,7 +144,8 @@ def redraft(conversation_id: str, user: CurrentAgent, workflow: WorkflowDep) -> 
 
 @router.post("/conversations/{conversation_id}/close")
 def close(
-    conversation_id: str, user: CurrentAgent, workflow: WorkflowDep, body: NoteBody | None = None
+    conversation_id: ConversationId, user: CurrentAgent, workflow: WorkflowDep,
+    body: NoteBody | None = None,
 ) -> dict[str, str]:
     """Mark every unanswered message as needing no response."""
     workflow.close_without_reply(conversation_id=conversation_id, actor=user.actor,

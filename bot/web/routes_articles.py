@@ -10,16 +10,19 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from bot.kb_editor.articles import ArticleEditor
+from bot.web.api_schemas import INPUT_ERRORS, error_responses
 from bot.web.deps import CurrentAgent, CurrentLead, ServicesDep
 from bot.web.errors import error_response
 from bot.web.templating import templates
+from bot.web.validation import MAX_ROW_ID, ArticleId
 from knowledge_base.errors import ArticleNotFound
 from knowledge_base.schemas import ArticleCreate, ArticlePublic, ArticleUpdate, RevisionPublic
 
-router = APIRouter(prefix="/api/v1/articles", tags=["knowledge base"])
+router = APIRouter(prefix="/api/v1/articles", tags=["knowledge base"],
+                   responses=error_responses(*INPUT_ERRORS, 401, 403, 404, 409))
 StatusName = Literal["draft", "published", "unpublished"]
 
 
@@ -34,7 +37,7 @@ class RevisionList(BaseModel):
 class RollbackBody(BaseModel):
     """The revision whose content becomes the new newest revision."""
 
-    revision: int = Field(ge=1)
+    revision: StrictInt = Field(ge=1, le=MAX_ROW_ID)
 
 
 def article_editor(services: ServicesDep) -> ArticleEditor:
@@ -85,14 +88,14 @@ def create_article(body: ArticleCreate, user: CurrentLead, editor: EditorDep) ->
 
 
 @router.get("/{article_id}", response_model=ArticlePublic)
-def get_article(article_id: str, user: CurrentAgent, editor: EditorDep) -> ArticlePublic:
+def get_article(article_id: ArticleId, user: CurrentAgent, editor: EditorDep) -> ArticlePublic:
     """The article's newest revision (``published_revision`` is what drafts use)."""
     return editor.get(article_id)
 
 
 @router.put("/{article_id}", response_model=ArticlePublic)
 def update_article(
-    article_id: str, body: ArticleUpdate, user: CurrentLead, editor: EditorDep
+    article_id: ArticleId, body: ArticleUpdate, user: CurrentLead, editor: EditorDep
 ) -> ArticlePublic:
     """A new revision. ``revision`` is the one the edit is based on: if someone saved a newer
     one meanwhile, 409 ``revision_conflict`` and nothing is overwritten."""
@@ -100,33 +103,33 @@ def update_article(
 
 
 @router.delete("/{article_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_article(article_id: str, user: CurrentLead, editor: EditorDep) -> Response:
+def delete_article(article_id: ArticleId, user: CurrentLead, editor: EditorDep) -> Response:
     """Delete the article and its revisions; it leaves the search index at once."""
     editor.delete(article_id, actor=user.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/{article_id}/publish", response_model=ArticlePublic)
-def publish_article(article_id: str, user: CurrentLead, editor: EditorDep) -> ArticlePublic:
+def publish_article(article_id: ArticleId, user: CurrentLead, editor: EditorDep) -> ArticlePublic:
     """Publish the newest revision; the index is updated before this returns."""
     return editor.publish(article_id, actor=user.actor)
 
 
 @router.post("/{article_id}/unpublish", response_model=ArticlePublic)
-def unpublish_article(article_id: str, user: CurrentLead, editor: EditorDep) -> ArticlePublic:
+def unpublish_article(article_id: ArticleId, user: CurrentLead, editor: EditorDep) -> ArticlePublic:
     """Stop drafts from using the article (its revisions stay)."""
     return editor.unpublish(article_id, actor=user.actor)
 
 
 @router.get("/{article_id}/revisions", response_model=RevisionList)
-def list_revisions(article_id: str, user: CurrentAgent, editor: EditorDep) -> RevisionList:
+def list_revisions(article_id: ArticleId, user: CurrentAgent, editor: EditorDep) -> RevisionList:
     """Every revision, oldest first, with who made it, when and why (``note``)."""
     return RevisionList(revisions=editor.revisions(article_id))
 
 
 @router.post("/{article_id}/rollback", response_model=ArticlePublic)
 def rollback_article(
-    article_id: str, body: RollbackBody, user: CurrentLead, editor: EditorDep
+    article_id: ArticleId, body: RollbackBody, user: CurrentLead, editor: EditorDep
 ) -> ArticlePublic:
     """Make an old revision's content the newest revision (history is never rewritten); a
     published article is re-published with it at once."""

@@ -42,6 +42,7 @@ from bot.web.deps import (
 )
 from bot.web.errors import ApiError
 from bot.web.templating import templates
+from bot.web.validation import ConversationId, RowId
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,6 +57,7 @@ MESSAGES = {
     "no_response_needed": "Marked as needing no response.",
     "replied": "Your reply was sent.",
     "redraft": "Queued for a new draft.",
+    "order_bound": "Order bound to the conversation; the reply is drafted again with it.",
     "closed": "Closed without a reply.",
 }
 
@@ -112,14 +114,19 @@ def login(
     if not tokens_match(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE, "")):
         return _login_form(request, services, next_url=next_url, email=email, status_code=403,
                            error="The sign-in form expired. Please try again.")
-    limiter = request.app.state.login_limiter
-    retry_after = limiter.hit(client_ip(request))
-    if retry_after is not None:
-        raise ApiError(429, "rate_limited", "too many sign-in attempts; try again shortly",
-                       headers={"Retry-After": str(retry_after)})
+    # Only failed sign-ins count, per address and per account: people who type their
+    # password right are never locked out by colleagues behind the same office IP.
+    counters = ((request.app.state.login_ip_limiter, client_ip(request)),
+                (request.app.state.login_email_limiter, email.strip().lower()))
+    waits = [wait for limiter, key in counters if (wait := limiter.blocked(key)) is not None]
+    if waits:
+        raise ApiError(429, "rate_limited", "too many failed sign-ins; try again shortly",
+                       headers={"Retry-After": str(max(waits))})
     try:
         user = authenticate_password(services.session_factory, email=email, password=password)
     except InvalidCredentials:
+        for limiter, key in counters:
+            limiter.hit(key)
         return _login_form(request, services, next_url=next_url, email=email, status_code=401,
                            error="That e-mail and password do not match.")
     hours = services.settings.console_session_hours
@@ -213,7 +220,7 @@ def queue_fragment(
 
 @router.get("/console/drafts/{draft_id}", response_class=HTMLResponse)
 def draft_page(
-    request: Request, draft_id: int, user: ConsoleUser, workflow: WorkflowDep,
+    request: Request, draft_id: RowId, user: ConsoleUser, workflow: WorkflowDep,
     view: str = "pending", done: str | None = None,
 ) -> Response:
     return _page(request, workflow, user, view=view, draft_id=draft_id, flash=done)
@@ -221,7 +228,7 @@ def draft_page(
 
 @router.get("/console/conversations/{conversation_id}", response_class=HTMLResponse)
 def conversation_page(
-    request: Request, conversation_id: str, user: ConsoleUser, workflow: WorkflowDep,
+    request: Request, conversation_id: ConversationId, user: ConsoleUser, workflow: WorkflowDep,
     done: str | None = None,
 ) -> Response:
     return _page(request, workflow, user, view="attention", conversation_id=conversation_id,
@@ -259,7 +266,7 @@ async def _act(
 
 @router.post("/console/drafts/{draft_id}/approve", dependencies=[CsrfProtected])
 async def approve(
-    request: Request, draft_id: int, user: ConsoleUser, workflow: WorkflowDep,
+    request: Request, draft_id: RowId, user: ConsoleUser, workflow: WorkflowDep,
     text: Annotated[str | None, Form()] = None,
     override_reason: Annotated[str | None, Form()] = None,
     view: Annotated[str, Form()] = "pending",
@@ -274,7 +281,7 @@ async def approve(
 
 @router.post("/console/drafts/{draft_id}/reject", dependencies=[CsrfProtected])
 async def reject(
-    request: Request, draft_id: int, user: ConsoleUser, workflow: WorkflowDep,
+    request: Request, draft_id: RowId, user: ConsoleUser, workflow: WorkflowDep,
     reason: Annotated[str, Form()] = "", view: Annotated[str, Form()] = "pending",
 ) -> Response:
     return await _act(
@@ -286,7 +293,7 @@ async def reject(
 
 @router.post("/console/drafts/{draft_id}/escalate", dependencies=[CsrfProtected])
 async def escalate(
-    request: Request, draft_id: int, user: ConsoleUser, workflow: WorkflowDep,
+    request: Request, draft_id: RowId, user: ConsoleUser, workflow: WorkflowDep,
     note: Annotated[str | None, Form()] = None, view: Annotated[str, Form()] = "pending",
 ) -> Response:
     return await _act(
@@ -297,7 +304,7 @@ async def escalate(
 
 @router.post("/console/drafts/{draft_id}/no-response-needed", dependencies=[CsrfProtected])
 async def no_response_needed(
-    request: Request, draft_id: int, user: ConsoleUser, workflow: WorkflowDep,
+    request: Request, draft_id: RowId, user: ConsoleUser, workflow: WorkflowDep,
     view: Annotated[str, Form()] = "pending",
 ) -> Response:
     return await _act(
@@ -313,7 +320,7 @@ def _conversation_redirect(conversation_id: str, done: str) -> Response:
 
 @router.post("/console/conversations/{conversation_id}/reply", dependencies=[CsrfProtected])
 def reply(
-    request: Request, conversation_id: str, user: ConsoleUser, workflow: WorkflowDep,
+    request: Request, conversation_id: ConversationId, user: ConsoleUser, workflow: WorkflowDep,
     text: Annotated[str, Form()] = "",
 ) -> Response:
     try:
@@ -326,7 +333,7 @@ def reply(
 
 @router.post("/console/conversations/{conversation_id}/redraft", dependencies=[CsrfProtected])
 def redraft(
-    request: Request, conversation_id: str, user: ConsoleUser, workflow: WorkflowDep
+    request: Request, conversation_id: ConversationId, user: ConsoleUser, workflow: WorkflowDep
 ) -> Response:
     try:
         workflow.request_redraft(conversation_id=conversation_id, actor=user.actor)
@@ -336,9 +343,23 @@ def redraft(
     return _conversation_redirect(conversation_id, "redraft")
 
 
+@router.post("/console/conversations/{conversation_id}/bind-order", dependencies=[CsrfProtected])
+def bind_order(
+    request: Request, conversation_id: ConversationId, user: ConsoleUser, workflow: WorkflowDep,
+    order_id: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """Bind an order to the conversation: drafts may then state its facts (issue 15)."""
+    try:
+        workflow.bind_order(conversation_id=conversation_id, order_id=order_id, actor=user.actor)
+    except WorkflowError as exc:
+        return _page(request, workflow, user, view="attention", conversation_id=conversation_id,
+                     error=exc.message, status_code=exc.status)
+    return _conversation_redirect(conversation_id, "order_bound")
+
+
 @router.post("/console/conversations/{conversation_id}/close", dependencies=[CsrfProtected])
 def close(
-    request: Request, conversation_id: str, user: ConsoleUser, workflow: WorkflowDep,
+    request: Request, conversation_id: ConversationId, user: ConsoleUser, workflow: WorkflowDep,
     note: Annotated[str | None, Form()] = None,
 ) -> Response:
     try:

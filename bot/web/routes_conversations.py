@@ -8,10 +8,19 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse
 
 from bot.conversations.schemas import ConversationStatus, NewConversation, ReceivedMessage
-from bot.web.api_schemas import ConversationCreate, MessageCreate, MessageList
+from bot.conversations.verification import BoundOrder
+from bot.web.api_schemas import (
+    INPUT_ERRORS,
+    ConversationCreate,
+    MessageCreate,
+    MessageList,
+    OrderVerification,
+    error_responses,
+)
 from bot.web.deps import (
     BuyerConversation,
     ConversationRateLimit,
@@ -19,12 +28,15 @@ from bot.web.deps import (
     ServicesDep,
     WorkflowDep,
 )
+from bot.web.idempotency import IdempotencyKeyHeader, IdempotencyKeysDep, answer_once
 from bot.web.sse import buyer_events
+from bot.web.validation import MAX_ROW_ID
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["buyers"],
-                   dependencies=[PublicRateLimit])
+                   responses=error_responses(*INPUT_ERRORS, 404, 429))
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=NewConversation)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=NewConversation,
+             dependencies=[PublicRateLimit])
 def create_conversation(
     workflow: WorkflowDep, body: ConversationCreate | None = None
 ) -> NewConversation:
@@ -44,19 +56,43 @@ def get_conversation_status(
 @router.post(
     "/{conversation_id}/messages", status_code=status.HTTP_202_ACCEPTED,
     response_model=ReceivedMessage, dependencies=[ConversationRateLimit],
+    responses=error_responses(409),
 )
 def post_message(
     conversation_id: BuyerConversation, body: MessageCreate,
-    workflow: WorkflowDep,
-) -> ReceivedMessage:
-    """Send a message; a person reviews the drafted reply before it reaches the buyer."""
-    return workflow.receive_buyer_message(conversation_id=conversation_id, text=body.text)
+    workflow: WorkflowDep, keys: IdempotencyKeysDep, idempotency_key: IdempotencyKeyHeader = None,
+) -> ReceivedMessage | JSONResponse:
+    """Send a message; a person reviews the drafted reply before it reaches the buyer.
+
+    With an ``Idempotency-Key``, a retry gets the first answer and stores nothing again.
+    """
+    return answer_once(
+        keys, key=idempotency_key, conversation_id=conversation_id, endpoint="messages",
+        request=body.model_dump(), status_code=status.HTTP_202_ACCEPTED,
+        act=lambda: workflow.receive_buyer_message(conversation_id=conversation_id,
+                                                   text=body.text),
+    )
+
+
+@router.post(
+    "/{conversation_id}/order-verification", response_model=BoundOrder,
+    dependencies=[PublicRateLimit, ConversationRateLimit],
+)
+def verify_order(
+    conversation_id: BuyerConversation, body: OrderVerification, workflow: WorkflowDep
+) -> BoundOrder:
+    """Show that an order is yours: its number and the last name on it. Replies may then
+    give its details. A wrong name and an unknown order get the same 422
+    (``order_not_verified``); after 5 failures in a day, 429."""
+    return workflow.verify_order(conversation_id=conversation_id, order_id=body.order_id,
+                                 last_name=body.last_name)
 
 
 @router.get("/{conversation_id}/messages", response_model=MessageList)
 def list_messages(
     conversation_id: BuyerConversation, workflow: WorkflowDep,
-    after: Annotated[int | None, Query(ge=0, description="Only messages after this id")] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_ROW_ID,
+                                      description="Only messages after this id")] = None,
 ) -> MessageList:
     """The buyer's messages, acknowledgements and approved replies (never drafts)."""
     return MessageList(
@@ -65,12 +101,17 @@ def list_messages(
 
 
 @router.post("/{conversation_id}/handoff", status_code=status.HTTP_202_ACCEPTED,
-             response_model=ConversationStatus)
+             response_model=ConversationStatus, responses=error_responses(409))
 def request_person(
-    conversation_id: BuyerConversation, workflow: WorkflowDep
-) -> ConversationStatus:
+    conversation_id: BuyerConversation, workflow: WorkflowDep, keys: IdempotencyKeysDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> ConversationStatus | JSONResponse:
     """"Talk to a person": flag the conversation for the team (idempotent)."""
-    return workflow.request_person(conversation_id=conversation_id)
+    return answer_once(
+        keys, key=idempotency_key, conversation_id=conversation_id, endpoint="handoff",
+        request=None, status_code=status.HTTP_202_ACCEPTED,
+        act=lambda: workflow.request_person(conversation_id=conversation_id),
+    )
 
 
 @router.get("/{conversation_id}/events", response_class=EventSourceResponse)

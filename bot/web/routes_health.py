@@ -14,4 +14,5 @@ def healthz(request: Request) -> dict[str, object]:
     services = request.app.state.services
     with services.session_factory() as session:
         session.execute(text("SELECT 1"))
-    return {"status": "ok", "indexed_chunks": services.index.count()}
+    mail = services.mail_channel.status() if services.mail_channel is not None else None
+    return {"status": "ok", "indexed_chunks": services.index.count(), "mail": mail}

@@ -28,9 +28,11 @@ from bot.kb_editor.forms import EditorForm, revision_text
 from bot.kb_editor.rendering import render_markdown
 from bot.policy import PolicyError, load_policy
 from bot.understanding.tiers import ANSWERABLE_TOPICS
+from bot.web.archive_limits import check_archives
 from bot.web.deps import ConsoleUser, CsrfProtected, ServicesDep, csrf_protected
 from bot.web.routes_articles import EditorDep, LeadRequired
 from bot.web.templating import templates
+from bot.web.validation import MAX_ROW_ID, ArticleId, RowId
 from knowledge_base.clock import utcnow
 from knowledge_base.db import transaction
 from knowledge_base.errors import ArticleNotFound, InvalidArticle, RevisionConflict
@@ -158,7 +160,7 @@ def create_article(
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article_page(
-    request: Request, article_id: str, user: ConsoleUser, editor: EditorDep
+    request: Request, article_id: ArticleId, user: ConsoleUser, editor: EditorDep
 ) -> Response:
     """The editor for leads; a read-only view for agents."""
     article = editor.get(article_id)
@@ -173,11 +175,11 @@ def article_page(
 @router.post("/articles/{article_id}", response_class=HTMLResponse,
              dependencies=[CsrfProtected])
 def save_article(
-    request: Request, article_id: str, user: KbLead, editor: EditorDep,
+    request: Request, article_id: ArticleId, user: KbLead, editor: EditorDep,
     title: FormLine = "", body: FormText = "", topics: FormLine = "", tags: FormLine = "",
     locale: Annotated[str, Form(max_length=20)] = "en",
     questions: Annotated[list[str] | None, Form()] = None,
-    revision: Annotated[int, Form(ge=0)] = 0,
+    revision: Annotated[int, Form(ge=0, le=MAX_ROW_ID)] = 0,
     action: Annotated[str, Form()] = "save",
 ) -> Response:
     """Save a new revision based on ``revision``; a newer one saved meanwhile is a conflict:
@@ -214,13 +216,13 @@ def preview(
 
 
 @router.post("/articles/{article_id}/publish", dependencies=[CsrfProtected])
-def publish(article_id: str, user: KbLead, editor: EditorDep) -> Response:
+def publish(article_id: ArticleId, user: KbLead, editor: EditorDep) -> Response:
     editor.publish(article_id, actor=user.actor)
     return RedirectResponse(f"/kb/articles/{quote(article_id)}?done=published", status_code=303)
 
 
 @router.post("/articles/{article_id}/unpublish", dependencies=[CsrfProtected])
-def unpublish(article_id: str, user: KbLead, editor: EditorDep) -> Response:
+def unpublish(article_id: ArticleId, user: KbLead, editor: EditorDep) -> Response:
     editor.unpublish(article_id, actor=user.actor)
     return RedirectResponse(f"/kb/articles/{quote(article_id)}?done=unpublished",
                             status_code=303)
@@ -228,14 +230,14 @@ def unpublish(article_id: str, user: KbLead, editor: EditorDep) -> Response:
 
 @router.get("/articles/{article_id}/delete", response_class=HTMLResponse)
 def confirm_delete(
-    request: Request, article_id: str, user: KbLead, editor: EditorDep
+    request: Request, article_id: ArticleId, user: KbLead, editor: EditorDep
 ) -> Response:
     """Ask before deleting (works without JavaScript)."""
     return _page(request, "kb/delete.html", {"article": editor.get(article_id)}, user=user)
 
 
 @router.post("/articles/{article_id}/delete", dependencies=[CsrfProtected])
-def delete(article_id: str, user: KbLead, editor: EditorDep) -> Response:
+def delete(article_id: ArticleId, user: KbLead, editor: EditorDep) -> Response:
     editor.delete(article_id, actor=user.actor)
     return RedirectResponse("/kb?done=deleted", status_code=303)
 
@@ -245,9 +247,9 @@ def delete(article_id: str, user: KbLead, editor: EditorDep) -> Response:
 
 @router.get("/articles/{article_id}/history", response_class=HTMLResponse)
 def history(
-    request: Request, article_id: str, user: ConsoleUser, editor: EditorDep,
-    left: Annotated[int | None, Query(ge=1)] = None,
-    right: Annotated[int | None, Query(ge=1)] = None,
+    request: Request, article_id: ArticleId, user: ConsoleUser, editor: EditorDep,
+    left: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
+    right: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
 ) -> Response:
     """Every revision, and a side-by-side diff of two (default: the last two)."""
     article = editor.get(article_id)
@@ -266,8 +268,8 @@ def history(
 
 @router.post("/articles/{article_id}/rollback", dependencies=[CsrfProtected])
 def rollback(
-    article_id: str, user: KbLead, editor: EditorDep,
-    revision: Annotated[int, Form(ge=1)],
+    article_id: ArticleId, user: KbLead, editor: EditorDep,
+    revision: Annotated[int, Form(ge=1, le=MAX_ROW_ID)],
 ) -> Response:
     editor.rollback(article_id, revision, actor=user.actor)
     return RedirectResponse(f"/kb/articles/{quote(article_id)}?done=rolled_back",
@@ -298,6 +300,7 @@ async def upload(request: Request, user: KbLead, services: ServicesDep) -> Respo
             files.append(uploads.UploadedFile(value.filename, await value.read()))
 
     def store() -> list[Any]:
+        check_archives(files)  # before any parser unpacks a zip bomb
         with transaction(services.session_factory) as session:
             created = uploads.create_draft_articles(session, uploads=files, actor=user.actor)
             return [(a.id, a.revisions[-1].title, a.source) for a in created]
@@ -380,7 +383,7 @@ def suggestions(request: Request, user: ConsoleUser, services: ServicesDep) -> R
 
 @router.post("/suggestions/{suggestion_id}/accept", dependencies=[CsrfProtected])
 def accept_suggestion(
-    suggestion_id: int, user: KbLead, services: ServicesDep,
+    suggestion_id: RowId, user: KbLead, services: ServicesDep,
     publish: Annotated[str, Form()] = "",
 ) -> Response:
     """Apply the proposal as a new revision (and publish it when asked)."""
@@ -397,7 +400,7 @@ def accept_suggestion(
 
 
 @router.post("/suggestions/{suggestion_id}/dismiss", dependencies=[CsrfProtected])
-def dismiss_suggestion(suggestion_id: int, user: KbLead, services: ServicesDep) -> Response:
+def dismiss_suggestion(suggestion_id: RowId, user: KbLead, services: ServicesDep) -> Response:
     try:
         with transaction(services.session_factory) as session:
             review.dismiss_suggestion(session, suggestion_id=suggestion_id, actor=user.actor)

@@ -723,6 +723,42 @@ def test_rate_limit_is_explained_and_the_message_goes_after_retry_after(
     expect(buyer.status).to_contain_text(REVIEWING)
 
 
+def test_a_lost_answer_is_retried_with_the_same_key_and_stored_once(
+    server: LiveServer, buyer: Buyer
+) -> None:
+    """Issue 15: the server stores the message, the answer is lost on the way back; the
+    widget's retry carries the same Idempotency-Key, so nothing is stored twice."""
+    page = buyer.page
+    keys: list[str] = []
+
+    def lose_the_first_answer(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        keys.append(route.request.headers.get("idempotency-key", ""))
+        if len(keys) == 1:
+            route.fetch()  # the server receives and stores it...
+            route.abort("connectionreset")  # ...but the buyer never hears back
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/conversations/*/messages", lose_the_first_answer)
+    page.goto(f"{server.url}/demo")
+    buyer.open()
+    state = buyer.wait_for_conversation()
+    buyer.send("Is the pan oven safe?")
+    expect(buyer.bubbles("system")).to_contain_text([ACK], timeout=30_000)
+    page.wait_for_function(
+        "() => Object.keys(localStorage).filter(k => k.startsWith('draftdesk:'))"
+        ".every(k => (JSON.parse(localStorage.getItem(k)).outbox || []).length === 0)",
+        timeout=30_000,
+    )
+    assert len(keys) >= 2 and keys[0] and len(set(keys)) == 1
+    sent = [m for m in server.buyer_get(state, "/messages")["messages"] if m["role"] == "buyer"]
+    assert [m["text"] for m in sent] == ["Is the pan oven safe?"]
+    expect(buyer.bubbles("buyer")).to_have_text(["Is the pan oven safe?"])
+
+
 def test_length_limit_is_shown_before_sending(server: LiveServer, buyer: Buyer) -> None:
     page = buyer.page
     page.goto(f"{server.url}/demo")

@@ -172,6 +172,7 @@ textarea::placeholder{color:#5f6670;opacity:1}
 .count.over{color:#b3261e;font-weight:600}
 .send{min-height:40px;padding:0 18px;border:0;border-radius:8px;background:var(--a);color:var(--af);font-weight:600}
 .send:disabled{opacity:.5;cursor:not-allowed}
+.verify{padding:8px 12px 0;font-size:14px}.verify summary{cursor:pointer}.verify form{padding:8px 0 0;border:0;display:grid;gap:6px}.verify input{font:inherit;padding:7px 10px;border:1px solid #6b717b;border-radius:8px}.verify p{margin:0;font-size:13px}
 @media (max-width:480px){.panel{top:0;left:0;right:0;bottom:0;width:auto;max-width:none;height:auto;max-height:none;border-radius:0}.launcher{right:12px;bottom:12px}textarea{font-size:16px}}
 @media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important;scroll-behavior:auto!important}}`;
 
@@ -224,10 +225,26 @@ textarea::placeholder{color:#5f6670;opacity:1}
   const sendBtn = h('button', { type: 'submit', class: 'send', 'data-testid': 'draftdesk-send' }, t('send'));
   const form = h('form', {}, human, h('label', { for: 'dd-input', class: 'sr' }, t('label')), input,
     h('div', { class: 'row' }, count, sendBtn));
+  // "Verify your order": the buyer shows an order is theirs so replies may give its details.
+  const V = { en: { title: 'Verify your order', order: 'Order number', name: 'Last name on the order',
+    go: 'Verify', ok: 'Thanks, order {o} is verified. Our reply will include its details.',
+    no: 'We couldn’t match that order number and last name. Please check both under Your Orders.',
+    many: 'Too many attempts. Please try again later, or ask for a person.',
+    down: 'We can’t reach the team right now. Please try again in a moment.' } };
+  const tv = (k) => (V[lang] || V.en)[k];
+  const vOrder = h('input', { id: 'dd-v-order', name: 'order_id', required: '', maxlength: '40',
+    placeholder: '123-1234567-1234567', autocomplete: 'off', 'data-testid': 'draftdesk-verify-order' });
+  const vName = h('input', { id: 'dd-v-name', name: 'last_name', required: '', maxlength: '100',
+    autocomplete: 'family-name', 'data-testid': 'draftdesk-verify-name' });
+  const vNote = h('p', { role: 'status', 'data-testid': 'draftdesk-verify-status' });
+  const vForm = h('form', {}, h('label', { for: 'dd-v-order' }, tv('order')), vOrder,
+    h('label', { for: 'dd-v-name' }, tv('name')), vName,
+    h('button', { type: 'submit', class: 'send', 'data-testid': 'draftdesk-verify-send' }, tv('go')), vNote);
+  const verify = h('details', { class: 'verify' }, h('summary', { 'data-testid': 'draftdesk-verify' }, tv('title')), vForm);
   const panel = h('section', { id: 'dd-panel', class: 'panel', role: 'dialog', 'aria-modal': 'false',
     'aria-labelledby': 'dd-title', hidden: '' },
   h('header', {}, h('div', {}, h('h2', { id: 'dd-title' }, seller), h('p', { class: 'sub' }, t('sub'))), closeBtn),
-  body, statusEl, form);
+  body, statusEl, verify, form);
   root.append(h('div', { class: 'root', lang }, launcher, panel));
 
   // ---- HTTP -------------------------------------------------------------------------------
@@ -368,7 +385,9 @@ textarea::placeholder{color:#5f6670;opacity:1}
           }
           save(); note = ''; tries = 0; render();
         } else if (r.status === 404 && !lost++) forget();
-        else if (r.status === 429) { later(retryAfter(r), 'rate'); return; } else if (r.status >= 400 && r.status < 500 && r.status !== 408) {
+        else if (r.status === 429) { later(retryAfter(r), 'rate'); return; } else if (r.status === 409 && ((await r.json().catch(() => ({}))).error || {}).code === 'idempotency_key_in_progress') {
+          later(1, 'retry'); return; // our earlier try with this key is still being answered: ask again
+        } else if (r.status >= 400 && r.status < 500 && r.status !== 408) {
           // Refused as it is (too long, control characters...): give the text back to edit.
           st.outbox.shift(); save();
           if (o.k === 'm') { input.value = input.value ? o.text + '\n' + input.value : o.text; counter(); note = 'bad'; }
@@ -522,6 +541,19 @@ textarea::placeholder{color:#5f6670;opacity:1}
     if (!st.outbox.some((o) => o.k === 'h')) st.outbox.push({ k: 'h', lid: lid() });
     st.handoff = thread().all.filter((m) => m.role === 'seller').length;
     save(); render(); flush();
+  });
+  vForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = { order_id: vOrder.value.trim(), last_name: vName.value.trim() };
+    if (!body.order_id || !body.last_name) return;
+    try {
+      await ensureConversation();
+      const r = await req('POST', conv('/order-verification'), body);
+      if (r.ok) {
+        const j = await r.json();
+        vNote.textContent = tv('ok').replace('{o}', j.order_id); vName.value = '';
+      } else vNote.textContent = tv(r.status === 429 ? 'many' : r.status === 422 ? 'no' : 'down');
+    } catch (err) { vNote.textContent = tv('down'); }
   });
   window.addEventListener('online', () => { tries = 0; flush(); sync(); stream(); });
   window.addEventListener('offline', render);
