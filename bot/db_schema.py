@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import bot.accounts.models
 import bot.conversations.models
+import bot.conversations.order_bindings
 import bot.kb_editor.models
+import bot.mail.models
 import bot.orders.models
 import bot.slack.models  # noqa: F401
 import knowledge_base.models  # noqa: F401

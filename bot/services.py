@@ -7,12 +7,17 @@ constructs engines, indexes, embedders or chat models.
 from __future__ import annotations
 
 import logging
+import math
+import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,7 +33,10 @@ from bot.drafting.pipeline import DraftingConfig, DraftingPipeline, OrderLookup,
 from bot.events import EventBus
 from bot.facts import OrderFacts, PolicyVerdict
 from bot.learning import LearnFromApprovals
+from bot.mail.channel import MailChannel
+from bot.mail.inbox import MAIL_CHANNEL
 from bot.retrieval import CALIBRATION_KEY, Calibration, HybridRetriever
+from bot.retrieval.items import ItemVocabulary
 from bot.retrieval.kb_calibration import DevMessage, KbCalibrationReport, calibrate_kb
 from bot.routing import Router
 from bot.settings import Settings
@@ -68,17 +76,27 @@ class Services:
     # Live events (SSE) and review notifiers (Slack appends its own) — see bot/conversations.
     events: EventBus = field(default_factory=EventBus)
     notifiers: list[ReviewNotifier] = field(default_factory=list)
+    # The Amazon inbox (bot/mail), set with the workflow: see ``workflow``.
+    mail_channel: MailChannel | None = None
 
     @cached_property
     def workflow(self) -> Workflow:
         """Conversations, drafts and decisions (shared by the API, console, Slack, worker)."""
-        return Workflow(
+        workflow = Workflow(
             session_factory=self.session_factory,
             drafter=self.drafter,
             events=self.events,
             notifiers=self.notifiers,
             config=workflow_config(self.settings),
         )
+        # Replies on mail conversations are queued in the approval's own transaction, so
+        # the channel registers its delivery before anyone can approve.
+        self.mail_channel = build_mail_channel(
+            self.settings, workflow=workflow, session_factory=self.session_factory,
+            events=self.events,
+        )
+        workflow.add_order_binder(MAIL_CHANNEL, mail_thread_order)
+        return workflow
 
     def resync_index(self) -> SyncReport:
         """Bring the search index in line with the published KB (after any publish change)."""
@@ -106,6 +124,8 @@ class Services:
         return self.calibrate_kb()
 
     def close(self) -> None:
+        if self.mail_channel is not None:
+            self.mail_channel.stop()
         self.events.close()
         self.engine.dispose()
 
@@ -138,6 +158,65 @@ def start_event_relay(services: Services) -> bool:
     url = services.engine.url.set(drivername="postgresql")
     services.events.relay_through_postgres(url.render_as_string(hide_password=False))
     return True
+
+
+def start_mail(services: Services) -> bool:
+    """Run the mailbox poller and the reply sender (when configured and wanted)."""
+    services.workflow  # noqa: B018 - building the workflow builds the channel
+    channel = services.mail_channel
+    if channel is None or not services.settings.mail_in_process:
+        return False
+    if channel.poller is None and channel.sender is None:
+        return False
+    channel.start()
+    return True
+
+
+def mail_thread_order(session: Session, conversation_id: str) -> list[str]:
+    """The order a mail conversation is bound to: its relay thread's, when the relay's own
+    subject names it (a buyer's words alone bind nothing)."""
+    from bot.mail.repository import thread_of
+
+    thread = thread_of(session, conversation_id=conversation_id)
+    if thread is None or not thread.order_key or thread.order_key not in thread.subject:
+        return []
+    return [thread.order_key]
+
+
+def build_mail_channel(
+    settings: Settings, *, workflow: Workflow, session_factory: sessionmaker[Session],
+    events: EventBus | None = None,
+) -> MailChannel:
+    """The Amazon inbox from settings (servers optional: replies queue until SMTP is set)."""
+    from bot.mail.channel import MailChannelConfig
+    from bot.mail.endpoints import parse_server_url
+    from bot.mail.inbox import SenderRules
+    from bot.mail.relay import DEFAULT_RELAY_DOMAINS
+
+    def server(url: SecretStr | None, password_file: Path | None, kind: Any) -> Any:
+        if url is None:
+            return None
+        password = password_file.read_text().strip() if password_file else None
+        return parse_server_url(url.get_secret_value(), kind=kind, password=password)
+
+    return MailChannel(
+        config=MailChannelConfig(
+            files_dir=settings.data_dir / "mail",
+            imap=server(settings.mail_imap_url, settings.mail_imap_password_file, "imap"),
+            smtp=server(settings.mail_smtp_url, settings.mail_smtp_password_file, "smtp"),
+            from_address=settings.mail_from,
+            copy_to=settings.mail_copy_to or settings.mail_from,
+            ca_file=str(settings.mail_ca_file) if settings.mail_ca_file else None,
+            rules=SenderRules(
+                relay_domains=tuple(settings.mail_relay_domains) or DEFAULT_RELAY_DOMAINS,
+                require_authentication=settings.mail_require_authentication,
+                trusted_authserv_ids=tuple(settings.mail_trusted_authserv_ids),
+            ),
+            max_reply_chars=settings.mail_max_reply_chars,
+            poll_seconds=settings.mail_poll_seconds,
+        ),
+        workflow=workflow, session_factory=session_factory, events=events,
+    )
 
 
 def build_index(settings: Settings) -> SearchIndex:
@@ -209,7 +288,8 @@ def build_pipeline(
     # The KB's own calibration is read from the index (``draftdesk kb calibrate``); until
     # there is one, the defaults (fitted on the demo KB) apply.
     retriever = HybridRetriever(
-        index=index, embedder=embedder, topic_model=topic_model, calibration=Calibration()
+        index=index, embedder=embedder, topic_model=topic_model, calibration=Calibration(),
+        item_vocabulary=CatalogueItems(session_factory),
     )
     retriever.refresh()
     router = Router(retriever=retriever, threshold=settings.handoff_threshold)
@@ -225,6 +305,32 @@ def build_pipeline(
         order_lookup=order_lookup,
         policy=policy,
     )
+
+
+class CatalogueItems:
+    """The seller's product names from their orders' item titles, re-read at most once a
+    minute (orders are imported and synced while the service runs)."""
+
+    def __init__(self, session_factory: sessionmaker[Session], *, ttl_seconds: float = 60.0):
+        self._session_factory = session_factory
+        self._ttl = ttl_seconds
+        self._read_at = -math.inf
+        self._vocabulary = ItemVocabulary()
+        self._lock = threading.Lock()
+
+    def __call__(self) -> ItemVocabulary:
+        # An empty catalogue is read again on every use: the first orders may arrive at any
+        # moment (and there are none to pay for re-reading).
+        if self._vocabulary and time.monotonic() - self._read_at < self._ttl:
+            return self._vocabulary
+        with self._lock:
+            if not self._vocabulary or time.monotonic() - self._read_at >= self._ttl:
+                from bot.orders.repository import catalogue_titles
+
+                with self._session_factory() as session:
+                    self._vocabulary = ItemVocabulary(catalogue_titles(session))
+                self._read_at = time.monotonic()
+        return self._vocabulary
 
 
 def drafting_config(settings: Settings) -> DraftingConfig:

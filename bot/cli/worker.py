@@ -23,13 +23,15 @@ def worker_command(
 
     Example: DRAFTDESK_DATABASE_URL=postgresql+psycopg://host/db draftdesk worker
     """
-    from bot.services import build_services, start_event_relay
+    from bot.services import build_services, start_event_relay, start_mail
     from bot.worker import DraftingWorker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = load_settings()
     services = build_services(settings)
     start_event_relay(services)
+    if not exit_when_idle:
+        start_mail(services)  # the Amazon inbox's poller and sender, when configured
     # Only expired claims are released: other workers may be busy with theirs.
     services.workflow.resume_after_restart(release_all_claims=False)
     worker = DraftingWorker(workflow=services.workflow, poll_seconds=settings.worker_poll_seconds)

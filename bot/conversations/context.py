@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversations.errors import InvalidMessage
+from bot.conversations.models import Conversation, Message
 from bot.conversations.notifications import ReviewNotifier
 from bot.drafting.interface import Drafter
 from bot.events import EventPublisher
@@ -46,6 +47,17 @@ class WorkflowContext:
     clock: Clock = utcnow
     # Called (without arguments) after a message is queued: wakes an idle in-process worker.
     wakeups: list[Callable[[], None]] = field(default_factory=list)
+    # Channels that deliver replies themselves (mail), by conversation channel: called inside
+    # the transaction that stores an approved or hand-written reply, so the channel's outbox
+    # row commits (or rolls back) with it. A delivery may refuse the reply (InvalidMessage).
+    deliveries: dict[str, Callable[[Session, Conversation, Message], None]] = field(
+        default_factory=dict
+    )
+    # Channels that bind a conversation to orders themselves (mail: the thread's order), by
+    # conversation channel: (session, conversation id) -> order ids (see order_bindings).
+    order_binders: dict[str, Callable[[Session, str], Sequence[str]]] = field(
+        default_factory=dict
+    )
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -58,6 +70,12 @@ class WorkflowContext:
         """A read-only unit of work."""
         with self.session_factory() as session, session.begin():
             yield session
+
+    def deliver(self, session: Session, conversation: Conversation, message: Message) -> None:
+        """Hand a stored seller reply to its channel's delivery, if the channel has one."""
+        delivery = self.deliveries.get(conversation.channel)
+        if delivery is not None:
+            delivery(session, conversation, message)
 
     def wake_workers(self) -> None:
         for wake in list(self.wakeups):

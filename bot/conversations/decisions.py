@@ -137,6 +137,7 @@ def approve_draft(
             status=MessageStatus.SENT, now=now, draft_id=draft_id,
             text_sha256=sha256_text(final_text), approved_by=actor,
         )
+        ctx.deliver(session, conversation, message)
         draft = _reload(session, draft_id)
         draft.final_text = final_text
         draft.final_checks = [c.model_dump(mode="json") for c in checks]
@@ -260,6 +261,7 @@ def reply_manually(
             status=MessageStatus.SENT, now=now, text_sha256=sha256_text(final_text),
             approved_by=actor,
         )
+        ctx.deliver(session, conversation, message)
         repo.set_message_status(session, message_ids=ids_of(unanswered),
                                 status=MessageStatus.ANSWERED, only_from=UNANSWERED)
         conversation.needs_draft = False

@@ -7,12 +7,14 @@ plain strings (``"agent@example.com"``, ``"slack:U123"``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.conversations import decisions, inbox, queue, views
+from bot.conversations import decisions, inbox, queue, verification, views
 from bot.conversations.context import WorkflowConfig, WorkflowContext
+from bot.conversations.models import Conversation, Message
 from bot.conversations.notifications import ReviewNotifier
 from bot.conversations.schemas import (
     AttentionItem,
@@ -82,8 +84,45 @@ class Workflow:
     def authenticate_buyer(self, *, conversation_id: str, token: str) -> str:
         return inbox.authenticate_buyer(self.ctx, conversation_id=conversation_id, token=token)
 
-    def receive_buyer_message(self, *, conversation_id: str, text: str) -> ReceivedMessage:
-        return inbox.receive_buyer_message(self.ctx, conversation_id=conversation_id, text=text)
+    def receive_buyer_message(
+        self, *, conversation_id: str, text: str, received_at: datetime | None = None,
+        acknowledge: bool = True, on_stored: Callable[[Session, Message], None] | None = None,
+    ) -> ReceivedMessage:
+        return inbox.receive_buyer_message(
+            self.ctx, conversation_id=conversation_id, text=text, received_at=received_at,
+            acknowledge=acknowledge, on_stored=on_stored,
+        )
+
+    def add_delivery(
+        self, channel: str, deliver: Callable[[Session, Conversation, Message], None]
+    ) -> None:
+        """Register how replies on ``channel`` leave (runs in the reply's transaction)."""
+        self.ctx.deliveries[channel] = deliver
+
+    def add_order_binder(
+        self, channel: str, binder: Callable[[Session, str], Sequence[str]]
+    ) -> None:
+        """Register which orders conversations on ``channel`` are bound to by the channel
+        itself (mail: the order of the relay thread)."""
+        self.ctx.order_binders[channel] = binder
+
+    def verify_order(
+        self, *, conversation_id: str, order_id: str, last_name: str
+    ) -> verification.BoundOrder:
+        """The widget buyer verifies an order (its id + the last name on it)."""
+        return verification.verify_order(self.ctx, conversation_id=conversation_id,
+                                         order_id=order_id, last_name=last_name)
+
+    def bind_order(
+        self, *, conversation_id: str, order_id: str, actor: str
+    ) -> verification.BoundOrder:
+        """An agent binds an order to the conversation; its facts may then be drafted."""
+        return verification.bind_order(self.ctx, conversation_id=conversation_id,
+                                       order_id=order_id, actor=actor)
+
+    def bound_orders(self, *, conversation_id: str) -> list[str]:
+        """The orders whose facts drafts for this conversation may state."""
+        return verification.bound_orders(self.ctx, conversation_id=conversation_id)
 
     def request_person(
         self, *, conversation_id: str, actor: str = "buyer", reason: str = "buyer_asked"

@@ -231,3 +231,9 @@ def lookup_order_facts(session: Session, *, order_id: str) -> OrderFacts | None:
     (the draft must then ask the buyer to check the id, never guess a status)."""
     order = get_order(session, order_id=order_id)
     return None if order is None else order_facts(order)
+
+
+def catalogue_titles(session: Session, *, limit: int = 5000) -> list[str]:
+    """The distinct item titles of the seller's orders: their catalogue as buyers see it."""
+    rows = session.execute(select(OrderItem.title).distinct().limit(limit)).scalars()
+    return list(rows)

@@ -29,7 +29,7 @@ NOT_ERRORS = {
 PACKAGE_ROOTS = {
     "KnowledgeBaseError", "IngestError", "AccountError", "WorkflowError", "KbEditorError",
     "OrdersError", "PolicyError", "SlackDeskError", "TopicModelError", "LlmComposerError",
-    "ApiError", "EvalError", "RetrievalError", "ServicesError",
+    "ApiError", "EvalError", "RetrievalError", "ServicesError", "MailError",
 }
 
 
