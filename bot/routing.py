@@ -4,7 +4,8 @@ Hand-off reasons (``Routing.handoff_reason``, comma-joined, most urgent first): 
 ``legal``, ``fraud``, ``angry``, ``human_request`` — a person must read these whatever the
 KB says — and ``out_of_scope`` (not the seller's business; ``marketplace_account`` is added
 for the buyer's Amazon account) or ``low_confidence`` (a shop question the KB does not
-answer well enough).
+answer well enough). Sales pitches and job applications are handed off as ``out_of_scope``
+with "no response needed" suggested.
 """
 
 from __future__ import annotations
@@ -36,7 +37,18 @@ _AMAZON_ACCOUNT = re.compile(
     r"\b(my|the|an?) amazon (account|password|log-?in|profile|prime)\b|\bamazon "
     r"(password|sign[- ]in|log-?in|verification code|prime (membership|fee|trial))\b|"
     r"\b(reset|forgot|change|recover)\w* (my )?(amazon )?password\b|\bprime (membership|"
-    r"subscription|trial|fee)\b",
+    r"subscription|trial|fee)\b|\bamazon household\b|\bcheck (my )?(amazon )?gift card balance\b|"
+    r"\bsell(ing)? (my own \w+ |my \w+ |things |stuff )?on amazon\b",
+    re.I,
+)
+# Sales pitches and job applications sent to the shop's inbox: not a buyer's question. A
+# person decides, and the desk suggests no reply at all.
+_SOLICITATION = re.compile(
+    r"\b(we are an? (\w+ ){0,3}(agency|factory|manufacturer|supplier|firm|consultancy)|"
+    r"looking for (distributors|resellers|wholesalers|partners)|free (audit|consultation)|"
+    r"(page one|first page) of google|apply for (a|an|any|the) (\w+ ){0,2}(position|job|role)|"
+    r"(cv|resume|résumé) attached|we (provide|offer) .{0,60} for (online |amazon |e-?commerce )?"
+    r"sellers|partnership (opportunity|proposal)|seo services|guest post)\b",
     re.I,
 )
 
@@ -97,6 +109,8 @@ class Router:
         understanding = self.understand(text, retrieval)
         reasons = list(understanding.sensitive)
         closing = not reasons and closes_the_conversation(text)
+        if not reasons and _SOLICITATION.search(text):
+            reasons, closing = ["out_of_scope"], True
         if not reasons and not closing:
             reasons = self._scope_reasons(understanding, retrieval, text)
         return Routing(

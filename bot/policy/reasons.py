@@ -20,7 +20,10 @@ _RULES: list[tuple[str, list[str], bool]] = [
     (
         "wrong_item",
         [
-            r"\bwrong (?:item|product|size|colou?r|model|one|thing|kettle|pan|knife|part|order)",
+            r"\bwrong (?:item|product|model|one|thing|kettle|pan|knife|part|order)",
+            # A bare "wrong size" is usually the buyer's ("wrong size, still sealed"): the
+            # seller is at fault only when it came or was sent that way.
+            r"\b(?:came|arrived|is|was|were|are) (?:in )?(?:the |a )?wrong (?:size|colou?r)",
             r"\bnot (?:what|the (?:one|item|product)) i (?:ordered|bought|paid for)",
             r"\b(?:sent|received|got|shipped|delivered)(?: me| us)? (?:the |a )?wrong\b",
             r"\b(?:different|incorrect) (?:item|product|colou?r|size|model) (?:than|from|to)?",
@@ -122,7 +125,8 @@ _RULES: list[tuple[str, list[str], bool]] = [
             r"\bnot needed\b",
             r"\bnot for me\b",
             r"\bnot what i (?:expected|wanted)\b",
-            r"\btoo (?:big|small|large|heavy|bulky|long|short|wide|narrow)\b",
+            r"\btoo (?:big|small|large|heavy|bulky|long|short|wide|narrow|tight|loose)\b",
+            r"\bwrong size\b",
             r"\b(?:doesn't|does not|didn't|did not) fit\b",
             r"\bunwanted\b",
             r"\b(?:return|send back) (?:it|this|them) (?:because|as) i\b",

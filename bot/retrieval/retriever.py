@@ -15,6 +15,7 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -22,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.retrieval.calibration import CALIBRATION_KEY, Calibration
+from bot.retrieval.items import ItemVocabulary
 from ingest.bm25 import Bm25Index
 from ingest.embedder import Embedder, Vectors
 from ingest.index import IndexedChunk, SearchIndex
@@ -108,6 +110,7 @@ class HybridRetriever:
         calibration: Calibration | None = None,
         candidates: int = 60,
         refresh_seconds: float = 2.0,
+        item_vocabulary: Callable[[], ItemVocabulary] | None = None,
     ) -> None:
         self._index = index
         self._embedder = embedder
@@ -115,6 +118,8 @@ class HybridRetriever:
         self.calibration = calibration or Calibration()
         self._candidates = candidates
         self._refresh_seconds = refresh_seconds
+        self._item_vocabulary = item_vocabulary
+        self._masked: tuple[object, dict[str, Vectors]] = (None, {})
         self._lock = threading.Lock()
         self._view = _KbView()
         self._stored_calibration: str | None = None
@@ -193,6 +198,30 @@ class HybridRetriever:
                 self._load_calibration()
             self._checked_at = time.monotonic()
 
+    def _masked_question_vectors(self) -> dict[str, Vectors]:
+        """Example questions that name a product, embedded with the names masked like the
+        message is (computed once per KB refresh and catalogue change)."""
+        if self._item_vocabulary is None:
+            return {}
+        vocabulary = self._item_vocabulary()
+        view = self._view
+        key = (vocabulary.names, view.signature)
+        cached_key, cached = self._masked
+        if cached_key == key:
+            return cached
+        masked = {
+            c.id: vocabulary.mask(c.text)
+            for c in view.chunks_by_id.values() if c.kind == "question"
+        }
+        changed = [(i, t) for i, t in masked.items() if t != view.chunks_by_id[i].text]
+        vectors: dict[str, Vectors] = {}
+        if changed:
+            embedded = self._embedder.embed([t for _, t in changed])
+            vectors = {i: embedded[row] for row, (i, _) in enumerate(changed)}
+        # One assignment, so a concurrent reader sees the old pair or the new one.
+        self._masked = (key, vectors)
+        return vectors
+
     def lead_chunk(self, article_id: str) -> IndexedChunk | None:
         """The article's first body chunk: its direct-answer opening paragraph."""
         sections = self._view.sections.get(article_id)
@@ -216,6 +245,19 @@ class HybridRetriever:
         self._index.write_metadata(CALIBRATION_KEY, text)
         self.calibration = calibration
         self._stored_calibration = text
+
+    def items_masked(self, text: str) -> str:
+        """``text`` as retrieval reads it: the seller's product names replaced by "item"
+        (see :mod:`bot.retrieval.items`)."""
+        if self._item_vocabulary is None:
+            return text
+        return self._item_vocabulary().mask(text)
+
+    def product_names(self) -> frozenset[str]:
+        """The seller's product names (empty when their catalogue is unknown)."""
+        if self._item_vocabulary is None:
+            return frozenset()
+        return self._item_vocabulary().names
 
     def embed_query(self, text: str) -> Vectors:
         vector: Vectors = self._embedder.embed([text])[0]
@@ -241,6 +283,32 @@ class HybridRetriever:
         """
         self._maybe_refresh()
         vector = embedding if embedding is not None else self.embed_query(text)
+        raw = self._read(text, vector, k, has_order, exclude_chunk_ids)
+        masked_text = self.items_masked(text)
+        if masked_text == text:
+            return raw
+        # The article is chosen on the message without product names (see
+        # bot.retrieval.items); how sure we are that the KB answers it is the surer of the
+        # two readings, so naming a product never makes a shop question look off-topic.
+        masked = self._read(
+            masked_text, self.embed_query(masked_text), k, has_order, exclude_chunk_ids,
+            masked_questions=self._masked_question_vectors(),
+        )
+        masked.confidence = max(raw.confidence, masked.confidence)
+        masked.topics, masked.out_of_scope = raw.topics, raw.out_of_scope
+        masked.embedding = raw.embedding
+        return masked
+
+    def _read(
+        self,
+        text: str,
+        vector: Vectors,
+        k: int,
+        has_order: bool,
+        exclude_chunk_ids: frozenset[str],
+        *,
+        masked_questions: dict[str, Vectors] | None = None,
+    ) -> RetrievalResult:
         topics: list[tuple[str, float]] = []
         out_of_scope = 0.0
         distribution: npt.NDArray[np.float64] | None = None
@@ -250,7 +318,9 @@ class HybridRetriever:
             distribution = self._topic_model.probabilities(vector)[0]
             if self._oos_column is not None:
                 distribution[self._oos_column] = 0.0
-        articles = self._rank(text, vector, distribution, exclude_chunk_ids)
+        articles = self._rank(
+            text, vector, distribution, exclude_chunk_ids, masked_questions or {}
+        )
         top = articles[0] if articles else None
         features = {
             "dense": top.dense if top else 0.0,
@@ -281,6 +351,7 @@ class HybridRetriever:
         vector: Vectors,
         distribution: npt.NDArray[np.float64] | None,
         exclude: frozenset[str],
+        masked_questions: dict[str, Vectors],
     ) -> list[RetrievedArticle]:
         view = self._view
         extra = len(exclude)
@@ -310,7 +381,9 @@ class HybridRetriever:
             article = article_for(hit.chunk)
             if hit.chunk.id not in {c.id for c in article.chunks}:
                 article.chunks.append(hit.chunk)
-            article.dense = max(article.dense, hit.similarity)
+            masked = masked_questions.get(hit.chunk.id)
+            similarity = hit.similarity if masked is None else float(masked @ vector)
+            article.dense = max(article.dense, similarity)
         best_bm25 = max((score for _, score in lexical_hits), default=0.0)
         for chunk, score in lexical_hits:
             article = article_for(chunk)

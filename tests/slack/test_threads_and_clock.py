@@ -77,8 +77,13 @@ def test_decided_drafts_get_no_reminder(desk: SlackHarness) -> None:
     draft_id, _, _ = desk.new_draft()
     desk.click("draft_approve", draft_id)
     due = desk.services.workflow.get_draft(draft_id=draft_id).due_at
+    [card] = desk.cards()
     desk.desk.run_due_work(due - timedelta(hours=3))
-    assert len(desk.mock.calls("chat.postMessage")) == 1  # only the card
+    # The daily summary may fall in this window (it depends on the hour the test runs);
+    # what matters is that nothing is posted in the decided draft's thread.
+    in_thread = [c for c in desk.mock.calls("chat.postMessage")
+                 if c.params.get("thread_ts") == card.answer["ts"]]
+    assert in_thread == []
 
 
 def test_the_daily_summary_is_posted_once_a_day(desk: SlackHarness) -> None:

@@ -26,6 +26,9 @@ from bot.policy import RETURN_REASONS, SELLER_FAULT_REASONS, detect_return_reaso
         ("The duvet is too small for our bed", "changed_mind"),
         ("I ordered it by mistake", "ordered_by_mistake"),
         ("I ordered the wrong size", "ordered_by_mistake"),
+        ("The jeans came in the wrong size, I ordered W31", "wrong_item"),
+        # A bare "wrong size" is the buyer's: it does not fit.
+        ("send back the briefs, wrong size, packet is still sealed", "changed_mind"),
         # Seller-fault reasons win over the buyer's own choice when both are given.
         ("I changed my mind, and anyway it arrived broken", "damaged"),
         ("I ordered the wrong size and it arrived cracked", "damaged"),
