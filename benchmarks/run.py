@@ -126,13 +126,15 @@ def bench_ask(rounds: int = 10) -> None:
         assert services.pipeline is not None
         services.pipeline.retriever.refresh()
         for query in ASK_QUERIES:  # warm-up
-            services.drafter.draft(DraftRequest(buyer_messages=[query]))
+            services.drafter.draft(DraftRequest(buyer_messages=[query], for_seller=True))
         timings: list[float] = []
         route_timings: list[float] = []
         for _ in range(rounds):
             for query in ASK_QUERIES:
                 start = time.perf_counter()
-                services.drafter.draft(DraftRequest(buyer_messages=[query], buyer_name="Maria"))
+                services.drafter.draft(
+                    DraftRequest(buyer_messages=[query], buyer_name="Maria", for_seller=True)
+                )
                 timings.append((time.perf_counter() - start) * 1000)
                 start = time.perf_counter()
                 services.pipeline.route(query)

@@ -87,6 +87,9 @@ class DraftEvidence(BaseModel):
     buyer_name: str | None = None
     order: OrderFacts | None = None
     verdicts: list[PolicyVerdict] = Field(default_factory=list)
+    # The orders the conversation was bound to when drafting (issue 15): the only orders a
+    # reply may name or state facts of. None on drafts stored before bindings existed.
+    bound_order_ids: list[str] | None = None
 
     @property
     def cited_texts(self) -> list[str]:
@@ -116,6 +119,10 @@ class DraftReply(BaseModel):
     confidence: float
     intents: list[str] = Field(default_factory=list)
     language: str = "en"
+    # The language the reply is written in (the buyer's; issue 13), and the quoted KB
+    # passages that are still in the KB's language — the agent checks those before sending.
+    reply_language: str = "en"
+    untranslated_kb_text: list[str] = Field(default_factory=list)
     sentiment: str = "neutral"
     citations: list[Citation] = Field(default_factory=list)
     checks: list[CheckResult] = Field(default_factory=list)
@@ -134,8 +141,7 @@ class DraftReply(BaseModel):
         """The object ``draftdesk ask --json`` prints (and evaluations record per query)."""
         return self.model_dump(
             mode="json",
-            exclude={"debug", "kb_revisions", "language", "sentiment", "handoff_reason",
-                     "evidence"},
+            exclude={"debug", "kb_revisions", "sentiment", "handoff_reason", "evidence"},
         )
 
     @property

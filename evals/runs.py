@@ -156,7 +156,8 @@ def evaluate_drafts(
     outcomes: list[DraftOutcome] = []
     for number, query in enumerate(queries, start=1):
         started = time.perf_counter()
-        draft = pipeline.draft(DraftRequest(buyer_messages=[query.text]))
+        # Evaluation acts for the seller: the orders a query names count as bound.
+        draft = pipeline.draft(DraftRequest(buyer_messages=[query.text], for_seller=True))
         elapsed = (time.perf_counter() - started) * 1000.0
         outcomes.append(
             DraftOutcome(

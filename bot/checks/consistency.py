@@ -36,6 +36,9 @@ def _asks_again(reply: Reply, context: CheckContext) -> str | None:
 _SAFETY_ADVICE_RE = re.compile(
     r"\b(?:stop using|stop wearing|do not use|don't use|unplug|switch (?:it )?off|keep it away|"
     r"put it (?:away|aside)|do not wear|don't wear)\b"
+    # de, fr, es, it, ja
+    r"|nicht mehr (?:verwenden|benutzen)|netzstecker|arrêtez d'utiliser|débranchez|"
+    r"deja de usar|desenchúfalo|smetta (?:subito )?di usare|scolleghi|使用を中止|プラグ.{0,10}抜"
 )
 
 

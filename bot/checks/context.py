@@ -29,11 +29,17 @@ class CheckContext:
     # Facts about the buyer's order, structured (``order_facts_text`` is the same as text).
     order: OrderFacts | None = None
     instructions_text: str = ""
+    # The orders the conversation was bound to when drafting: the only ones a reply may name
+    # or state facts of (None: a draft stored before bindings existed).
+    bound_order_ids: Sequence[str] | None = None
     allowed_link_domains: Sequence[str] = ()
     allowed_phone_numbers: Sequence[str] = ()
     max_chars: int = 2000
     readability_min: float = 45.0
     readability_max: float = 110.0
+    # The language the reply is written in: the heuristics that read English wording
+    # (acknowledgement, next step, reading ease) judge English replies only.
+    reply_language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -62,8 +68,12 @@ def context_for_draft(
         handoff_reasons=tuple((draft.handoff_reason or "").split(",")) if draft.handoff else (),
         order=evidence.order,
         instructions_text=rules.instructions_text,
+        bound_order_ids=(
+            None if evidence.bound_order_ids is None else tuple(evidence.bound_order_ids)
+        ),
         allowed_link_domains=tuple(rules.allowed_link_domains),
         allowed_phone_numbers=tuple(rules.allowed_phone_numbers),
+        reply_language=draft.reply_language,
     )
 
 

@@ -9,6 +9,7 @@ from bot.checks.compliance import COMPLIANCE_CHECKS
 from bot.checks.consistency import CONSISTENCY_CHECKS
 from bot.checks.context import CheckContext, ReplyRules, context_for_draft
 from bot.checks.grounding import GROUNDING_CHECKS
+from bot.checks.order_access import ORDER_ACCESS_CHECKS
 from bot.checks.privacy import PRIVACY_CHECKS
 from bot.checks.promises import PROMISE_CHECKS
 from bot.checks.reply import parse_reply
@@ -21,6 +22,7 @@ CHECKS: tuple[Check, ...] = (
     *TONE_CHECKS,
     *GROUNDING_CHECKS,
     *PRIVACY_CHECKS,
+    *ORDER_ACCESS_CHECKS,
     *PROMISE_CHECKS,
     *CONSISTENCY_CHECKS,
 )

@@ -6,14 +6,23 @@ import re
 from dataclasses import dataclass
 
 GREETING_RE = re.compile(
-    r"\A\s*(?P<salutation>hi|hello|hey|dear|greetings|good\s+(?:morning|afternoon|evening))\b"
+    r"\A\s*(?P<salutation>hi|hello|hey|dear|greetings|good\s+(?:morning|afternoon|evening)"
+    # The greetings of the other marketplace languages (de, fr, es, it; ja below).
+    r"|hallo|guten\s+(?:tag|morgen|abend)|liebe[rs]?|sehr\s+geehrte[rs]?|bonjour|bonsoir|"
+    r"chère?|hola|buen(?:os|as)\s+(?:días|tardes|noches)|estimad[oa]|buongiorno|buonasera|"
+    r"ciao|salve|gentile"
+    r"|[^\s,!.?;:]{0,20}様|お客様)(?:\b|(?<=様))"
     r"(?P<rest>[^\n,!.?;:]{0,40})(?:[,!:]|(?=\s*\n)|\s*\Z)",
     re.IGNORECASE,
 )
 _SIGN_OFF_RE = re.compile(
     r"^\s*(?:best(?:\s+wishes|\s+regards)?|(?:kind|warm)(?:est)?\s+(?:regards|wishes)|regards"
     r"|many\s+thanks|thanks(?:\s+again)?|thank\s+you(?:\s+again)?|sincerely|yours(?:\s+sincerely"
-    r"|\s+truly|\s+faithfully)?|cheers|all\s+the\s+best|with\s+thanks|take\s+care)\s*[,!.]?\s*$",
+    r"|\s+truly|\s+faithfully)?|cheers|all\s+the\s+best|with\s+thanks|take\s+care"
+    r"|viele\s+grüße|mit\s+freundlichen\s+grüßen|beste\s+grüße|liebe\s+grüße|"
+    r"(?:bien\s+)?cordialement|bien\s+à\s+vous|un\s+saludo|saludos(?:\s+cordiales)?|"
+    r"cordiali\s+saluti|distinti\s+saluti|un\s+saluto|よろしくお願い(?:いた|致)します。?)"
+    r"\s*[,!.]?\s*$",
     re.IGNORECASE,
 )
 # A signature under the sign-off is a name and perhaps a team or shop line.

@@ -167,6 +167,8 @@ def _content_stems(text: str) -> set[str]:
 
 
 def _acknowledgement(reply: Reply, context: CheckContext) -> str | None:
+    if context.reply_language != "en":
+        return None  # word stems and phrases below are English
     body_lower = " ".join(reply.sentences_lower)
     if _ACKNOWLEDGEMENT_RE.search(body_lower):
         return None
@@ -180,6 +182,8 @@ def _acknowledgement(reply: Reply, context: CheckContext) -> str | None:
 
 
 def _next_step(reply: Reply, context: CheckContext) -> str | None:
+    if context.reply_language != "en":
+        return None  # the phrases below are English
     if any(_NEXT_STEP_RE.search(sentence) for sentence in reply.sentences_lower):
         return None
     if any(_IMPERATIVE_RE.match(sentence) for sentence in reply.sentences_lower):
@@ -193,6 +197,8 @@ def _next_step(reply: Reply, context: CheckContext) -> str | None:
 
 
 def _readability(reply: Reply, context: CheckContext) -> str | None:
+    if context.reply_language != "en":
+        return None  # Flesch reading ease is calibrated on English
     score = flesch_reading_ease(reply.sentences)
     if score is None or context.readability_min <= score <= context.readability_max:
         return None

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 
 from bot.cli.common import DraftdeskGroup, console, fail, load_settings, services_for_cli
 from bot.cli.kb import kb_app
+from bot.cli.mail import mail_app
 from bot.cli.orders import orders_app
 from bot.cli.slack import slack_command
 from bot.cli.users import users_app
@@ -98,10 +99,17 @@ def ask(
     text: Annotated[str, typer.Argument(help="The buyer's message.")],
     name: Annotated[str | None, typer.Option("--name", help="The buyer's first name.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the draft as JSON.")] = False,
+    locale: Annotated[
+        str | None,
+        typer.Option("--locale", help="The marketplace's language (de, fr, es, it, ja) when the "
+                     "message is too short to tell."),
+    ] = None,
 ) -> None:
     """Draft a reply to a buyer message and show its sources (nothing is sent).
 
     Example: draftdesk ask "where is my parcel? order 112-3456789-1234567" --name Maria
+
+    The JSON has ``language`` (the message's) and ``reply_language`` (the draft's).
     """
     from bot.drafting.interface import DraftRequest
 
@@ -111,7 +119,10 @@ def ask(
     services = services_for_cli(settings)
     if services.index.count() == 0:
         raise fail("the knowledge base index is empty: run `draftdesk ingest knowledge_base/demo`")
-    draft = services.drafter.draft(DraftRequest(buyer_messages=[text], buyer_name=name))
+    # The seller asks: every order the message names counts as bound (issue 15).
+    draft = services.drafter.draft(
+        DraftRequest(buyer_messages=[text], buyer_name=name, locale=locale, for_seller=True)
+    )
     services.close()
     if as_json:
         typer.echo(json.dumps(draft.ask_json(), ensure_ascii=False))
@@ -120,6 +131,10 @@ def ask(
     typer.echo("")
     label = "hand-off" if draft.handoff else "answer"
     typer.echo(f"[{label}] confidence {draft.confidence:.2f} · topics {', '.join(draft.intents)}")
+    typer.echo(f"language {draft.language} · reply in {draft.reply_language}")
+    if draft.untranslated_kb_text:
+        typer.echo(f"note: {len(draft.untranslated_kb_text)} quoted KB passage(s) are not in "
+                   f"{draft.reply_language}")
     for article_id, revision, title in dict.fromkeys(
         (c.article_id, c.revision, c.title) for c in draft.citations
     ):
@@ -156,6 +171,7 @@ app.command(name="worker")(worker_command)
 app.add_typer(users_app, name="users")
 app.add_typer(orders_app, name="orders")
 app.add_typer(kb_app, name="kb")
+app.add_typer(mail_app, name="mail")
 
 
 def _register_plugins() -> None:

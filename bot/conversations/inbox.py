@@ -9,7 +9,10 @@ import hashlib
 import re
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import datetime
+
+from sqlalchemy.orm import Session
 
 from bot.conversations import repository as repo
 from bot.conversations.context import (
@@ -34,6 +37,7 @@ from bot.conversations.states import (
     MessageRole,
     MessageStatus,
 )
+from bot.drafting.acknowledgements import acknowledgement_in_language
 from bot.events import AGENTS_TOPIC, conversation_topic
 
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8}){0,2}$")
@@ -80,11 +84,18 @@ def authenticate_buyer(ctx: WorkflowContext, *, conversation_id: str, token: str
 
 
 def acknowledgement_text(
-    ctx: WorkflowContext, *, buyer_name: str | None, already_waiting: bool
+    ctx: WorkflowContext, *, buyer_name: str | None, already_waiting: bool,
+    text: str = "", locale: str | None = None,
 ) -> str:
-    """The instant, honest reply: a person will answer, and roughly when."""
+    """The instant, honest reply: a person will answer, and roughly when — in the buyer's
+    language (the message's, else the conversation's locale)."""
     name = first_word_of_name(buyer_name)
     when = ctx.config.ack_response_time_text
+    translated = acknowledgement_in_language(
+        text=text, locale=locale, name=name, when=when, already_waiting=already_waiting
+    )
+    if translated is not None:
+        return translated
     if already_waiting:
         thanks = f"Thanks, {name}!" if name else "Thanks!"
         return (
@@ -96,15 +107,21 @@ def acknowledgement_text(
 
 
 def receive_buyer_message(
-    ctx: WorkflowContext, *, conversation_id: str, text: str
+    ctx: WorkflowContext, *, conversation_id: str, text: str,
+    received_at: datetime | None = None, acknowledge: bool = True,
+    on_stored: Callable[[Session, Message], None] | None = None,
 ) -> ReceivedMessage:
     """Store a buyer message (``awaiting_draft``) and its acknowledgement in one transaction.
 
     A draft still waiting for review is superseded: the next draft answers every unanswered
-    message of the thread, this one included.
+    message of the thread, this one included. A channel that received the message earlier
+    (mail: its ``Date``) passes ``received_at`` — the reply deadline counts from then — and
+    may skip the acknowledgement; ``on_stored`` runs in the same transaction (the mail
+    channel records the mail there, so a message is never stored without it or twice).
     """
     text = validate_message_text(text, max_chars=ctx.config.max_message_chars)
     now = ctx.clock()
+    received = min(received_at, now) if received_at is not None else now
     with ctx.transaction() as session:
         conversation = repo.lock_conversation(session, conversation_id=conversation_id)
         unanswered = repo.buyer_messages(
@@ -125,19 +142,24 @@ def receive_buyer_message(
         )
         message = repo.add_message(
             session, conversation_id=conversation_id, role=MessageRole.BUYER, text=text,
-            status=MessageStatus.AWAITING_DRAFT, now=now,
+            status=MessageStatus.AWAITING_DRAFT, now=received,
         )
+        if on_stored is not None:
+            on_stored(session, message)
         ack_text = acknowledgement_text(
-            ctx, buyer_name=conversation.buyer_name, already_waiting=bool(unanswered)
+            ctx, buyer_name=conversation.buyer_name, already_waiting=bool(unanswered),
+            text=text, locale=conversation.locale,
         )
-        ack = repo.add_message(
-            session, conversation_id=conversation_id, role=MessageRole.SYSTEM, text=ack_text,
-            status=MessageStatus.SENT, now=now,
-        )
+        published = [public_message(message)]
+        if acknowledge:
+            ack = repo.add_message(
+                session, conversation_id=conversation_id, role=MessageRole.SYSTEM,
+                text=ack_text, status=MessageStatus.SENT, now=now,
+            )
+            published.append(public_message(ack))
         queue_for_drafting(conversation, now=now)
         conversation.state = ConversationState.AWAITING_REPLY.value
         conversation.updated_at = now
-        published = [public_message(message), public_message(ack)]
         status = status_of(conversation)
     for item in published:
         publish_message(ctx, conversation_id=conversation_id, message=item)

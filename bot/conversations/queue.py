@@ -23,6 +23,7 @@ from bot.conversations.context import WorkflowContext, ids_of
 from bot.conversations.inbox import publish_status, status_of
 from bot.conversations.models import Conversation
 from bot.conversations.notifications import notify_draft_decided, notify_draft_ready
+from bot.conversations.order_bindings import bound_order_ids
 from bot.conversations.schemas import DraftJob
 from bot.conversations.states import (
     DraftStatus,
@@ -76,6 +77,11 @@ def claim_next_job(ctx: WorkflowContext, *, worker_id: str) -> DraftJob | None:
                 conversation_id=conversation.id,
                 earlier_order_ids=tuple(order_ids),
                 locale=conversation.locale,
+                bound_order_ids=tuple(bound_order_ids(
+                    session, conversation_id=conversation.id,
+                    binder=ctx.order_binders.get(conversation.channel),
+                )),
+                channel=conversation.channel,
             ),
         )
 

@@ -15,6 +15,13 @@ class DraftRequest:
 
     ``buyer_messages`` is the unanswered part of the thread, oldest first: a reply must answer
     all of it. ``earlier_order_ids`` are order ids the buyer gave earlier in the conversation.
+
+    Order facts and verdicts are drafted only for ``bound_order_ids``: the orders this
+    conversation is bound to (the mail thread's order, an order the widget buyer verified, one
+    an agent bound). An order id the buyer names without a binding gets a request to verify
+    it, never its facts. ``for_seller`` marks the seller's own question (``draftdesk ask``,
+    ``eval drafts``): every order it names counts as bound, as a relay mail from that
+    order's buyer would be. ``channel`` ("widget", "mail") says how the buyer can verify.
     """
 
     buyer_messages: Sequence[str]
@@ -22,6 +29,13 @@ class DraftRequest:
     conversation_id: str | None = None
     earlier_order_ids: Sequence[str] = field(default_factory=tuple)
     locale: str | None = None
+    bound_order_ids: Sequence[str] = field(default_factory=tuple)
+    for_seller: bool = False
+    channel: str | None = None
+
+    def is_bound(self, order_id: str) -> bool:
+        """Whether drafts may state facts of ``order_id`` in this conversation."""
+        return self.for_seller or order_id in self.bound_order_ids
 
 
 class Drafter(Protocol):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ import yaml
 
 from bot.drafting.openings import item_name, problem_in
 from bot.facts import Citation, OrderFacts, PolicyVerdict
+from bot.policy.wording import format_day_for, verdict_text
 from ingest.index import IndexedChunk
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -20,9 +21,13 @@ MAX_ANSWER_CHARS = 900
 # Marketplace messages are limited to 2,000 characters; keep a margin for an agent's edit.
 MAX_REPLY_CHARS = 1900
 MIN_ANSWER_CHARS = 300
+# The KB is written in English: in a reply in another language, the quoted KB text is kept
+# short, so the reply stays one the buyer can read (the agent is told what is untranslated).
+MAX_FOREIGN_ANSWER_CHARS = 350
+KB_LANGUAGE = "en"
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def load_wording(language: str = "en") -> dict[str, Any]:
     path = TEMPLATES_DIR / f"offline_{language}.yaml"
     if not path.exists():
@@ -59,6 +64,11 @@ class ComposeInput:
     policy_question: str | None = None
     no_response_needed: bool = False
     order_id_given: bool = False
+    # The seller's product names (from their catalogue), to name the buyer's item when no
+    # order is known: "the new linen duvet cover" → "duvet", never "new".
+    product_names: frozenset[str] = frozenset()
+    # The language the reply is written in (the buyer's): en, de, fr, es, it or ja.
+    language: str = "en"
 
     @property
     def answer_chunks(self) -> list[IndexedChunk]:
@@ -70,6 +80,8 @@ class ComposeInput:
 class ComposedReply:
     text: str
     citations: list[Citation]
+    # Quoted KB passages that are not in the reply's language (for the agent to check).
+    untranslated: list[str] = field(default_factory=list)
 
 
 def greeting_name(name: str | None) -> str | None:
@@ -143,7 +155,39 @@ def _order_sentence(order: OrderFacts) -> str:
     return f"Order {order.order_id} is currently {status}.{arrival}"
 
 
-def _fit_verdicts(verdicts: Sequence[PolicyVerdict], budget: int) -> list[str]:
+def _order_sentence_in(order: OrderFacts, w: dict[str, Any], language: str) -> str:
+    """The order-status sentence from the language's templates (dates in its format)."""
+    t: dict[str, str] = w["order"]
+    values = {"order_id": order.order_id, "status": order.status.replace("_", " ")}
+    arrival = (
+        " " + t["arrival"].format(date=format_day_for(order.estimated_delivery, language))
+        if order.estimated_delivery else ""
+    )
+    if language == "ja":
+        arrival = arrival.strip()
+    if order.delivered_at:
+        return t["delivered"].format(delivered=format_day_for(order.delivered_at, language),
+                                     **values)
+    if order.status == "delivered":
+        return t["delivered_no_date"].format(**values)
+    if order.status in {"shipped", "partially_shipped"} and order.shipped_at:
+        key = "partly_shipped" if order.status == "partially_shipped" else "shipped"
+        return t[key].format(
+            shipped=format_day_for(order.shipped_at, language),
+            carrier_part=t["carrier_part"].format(carrier=order.carrier) if order.carrier else "",
+            tracking_part=(
+                t["tracking_part"].format(tracking=order.tracking_number)
+                if order.tracking_number else ""
+            ),
+            **values,
+        ) + arrival
+    if order.status == "canceled":
+        return t["canceled"].format(**values)
+    return t.get(order.status, t["other"]).format(**values) + arrival
+
+
+def _fit_verdicts(verdicts: Sequence[PolicyVerdict], budget: int,
+                  text_of: Callable[[PolicyVerdict], str] = lambda v: v.text) -> list[str]:
     """Verdict sentences (each stated once) that fit the budget; the rest are left to the agent."""
     texts: list[str] = []
     covered: set[str] = set()
@@ -154,7 +198,7 @@ def _fit_verdicts(verdicts: Sequence[PolicyVerdict], budget: int) -> list[str]:
         if verdict.rule_ids and set(verdict.rule_ids) <= covered:
             continue
         covered.update(verdict.rule_ids)
-        distinct.append(verdict.text)
+        distinct.append(text_of(verdict))
     for text in dict.fromkeys(distinct):
         if texts and sum(len(t) + 2 for t in texts) + len(text) > budget:
             break
@@ -170,10 +214,15 @@ class OfflineComposer:
     name = "offline"
 
     def __init__(self, *, language: str = "en") -> None:
+        self._language = language
         self._w = load_wording(language)
 
+    def _wording(self, data: ComposeInput) -> dict[str, Any]:
+        """The reply language's wording (the buyer's), else the composer's own."""
+        return self._w if data.language == self._language else load_wording(data.language)
+
     def opening(self, data: ComposeInput, item: str) -> str:
-        openings: dict[str, str] = self._w["openings"]
+        openings: dict[str, str] = self._wording(data)["openings"]
         problem = problem_in(data.buyer_text)
         delivered = data.order is not None and data.order.delivered_at is not None
         if problem == "late" and (delivered or _RESOLVED.search(data.buyer_text)):
@@ -189,13 +238,18 @@ class OfflineComposer:
         return str(openings["neutral"])
 
     def compose(self, data: ComposeInput) -> ComposedReply:
-        w = self._w
+        w = self._wording(data)
+        english = data.language == "en"
         name = greeting_name(data.buyer_name)
         greeting = w["greeting_named"].format(first_name=name) if name else w["greeting_unnamed"]
         sign_off = f"{w['sign_off']}\n{data.signature}"
-        item = item_name(data.order, data.buyer_text)
+        item = item_name(data.order, data.buyer_text, known=data.product_names)
+        if not english:
+            # Product names come from the English catalogue: in another language the reply
+            # says "Artikel", "article", "商品" rather than mixing in "kettle".
+            item = str(w["item_word"])
         if data.handoff:
-            body = self._handoff_text(data, item)
+            body = self._handoff_text(data, item if english else "item")
             return ComposedReply(text="\n\n".join([greeting, body, sign_off]), citations=[])
         if data.no_response_needed:
             ordered = data.order is not None and item != "item"
@@ -207,7 +261,10 @@ class OfflineComposer:
         if data.unknown_order_id:
             facts.append(w["handoff"]["unknown_order"].format(order_id=data.unknown_order_id))
         if data.order is not None:
-            facts.append(_order_sentence(data.order))
+            facts.append(
+                _order_sentence(data.order) if english
+                else _order_sentence_in(data.order, w, data.language)
+            )
         refused = any(not v.eligible for v in data.verdicts)
         by_marketplace = any(v.handled_by == "marketplace" for v in data.verdicts)
         uncovered = [
@@ -216,10 +273,20 @@ class OfflineComposer:
         closing = [self._closing_line(data, refused=refused, by_marketplace=by_marketplace)]
         opening = self.opening(data, item)
         fixed = len("\n\n".join([greeting, opening, *facts, *uncovered, *closing, sign_off]))
-        verdicts = _fit_verdicts(data.verdicts, MAX_REPLY_CHARS - fixed - MIN_ANSWER_CHARS)
+        verdicts = _fit_verdicts(
+            data.verdicts, MAX_REPLY_CHARS - fixed - MIN_ANSWER_CHARS,
+            lambda v: verdict_text(v, language=data.language, order=data.order),
+        )
         fixed += sum(len(v) + 2 for v in verdicts) + 4
         budget = max(0, min(MAX_ANSWER_CHARS, MAX_REPLY_CHARS - fixed))
-        if refused or by_marketplace:
+        if data.language != KB_LANGUAGE:
+            budget = min(budget, MAX_FOREIGN_ANSWER_CHARS)
+        # In another language than the KB's, order facts and verdicts (from templates, in
+        # the buyer's language) are the answer; the English article is cited, not quoted.
+        answered_by_data = data.language != KB_LANGUAGE and (
+            data.order is not None or bool(verdicts)
+        )
+        if refused or by_marketplace or answered_by_data:
             # The verdict is the answer: quoting the general rule next to a "no" (or our own
             # return steps next to Amazon's) would read as a contradiction. The article is
             # still cited as the verdict's source.
@@ -229,17 +296,22 @@ class OfflineComposer:
             answer, used = self._answer(data.answers, budget=budget)
             if data.order is not None or data.order_id_given:
                 answer = _without_asking_for_order_number(answer)
+        untranslated: list[str] = []
+        if answer.strip() and data.language != KB_LANGUAGE:
+            untranslated = [p for p in answer.split("\n\n") if p.strip()]
+            answer = f"{w['kb_intro']}\n\n{answer}"
         parts = [greeting, opening, *facts, *verdicts, answer, *uncovered, *closing, sign_off]
         citations = [
             Citation(article_id=c.article_id, revision=c.revision, title=c.title, chunk_id=c.id)
             for c in used
         ]
         return ComposedReply(
-            text="\n\n".join(p.strip() for p in parts if p.strip()), citations=citations
+            text="\n\n".join(p.strip() for p in parts if p.strip()), citations=citations,
+            untranslated=untranslated,
         )
 
     def _handoff_text(self, data: ComposeInput, item: str) -> str:
-        texts: dict[str, str] = self._w["handoff"]
+        texts: dict[str, str] = self._wording(data)["handoff"]
         reason = next((r for r in data.handoff_reasons if r in texts), "low_confidence")
         if "marketplace_account" in data.handoff_reasons:
             reason = "marketplace_account"
@@ -250,7 +322,8 @@ class OfflineComposer:
         )
 
     def _closing_line(self, data: ComposeInput, *, refused: bool, by_marketplace: bool) -> str:
-        steps: dict[str, str] = self._w["next_steps"]
+        w = self._wording(data)
+        steps: dict[str, str] = w["next_steps"]
         if by_marketplace:
             return steps["marketplace"]
         if refused:
@@ -258,7 +331,7 @@ class OfflineComposer:
         wants_order_check = data.policy_question is not None or problem_in(data.buyer_text)
         if wants_order_check and data.order is None and not data.order_id_given:
             return steps["need_order_id"]
-        return str(self._w["person_offer"])
+        return str(w["person_offer"])
 
     @staticmethod
     def _answer(
@@ -309,7 +382,9 @@ def _quotable(chunk: IndexedChunk, budget: int) -> str:
 
 _ASKS_FOR_ORDER_NUMBER = re.compile(
     r"(send|give|tell|share|include|reply with|message us with|let us know|with your|"
-    r"need|have)\b[^.?!\n]{0,40}\border (number|id)", re.I,
+    r"need|have)\b[^.?!\n]{0,40}\border (number|id)|"
+    # A list of what to include whose item is the order number ("- Your order number.").
+    r"^\s*(- |\d+\. )(your |the )?order (number|id)\b[^.\n]{0,30}\.?\s*$", re.I,
 )
 
 
@@ -336,7 +411,13 @@ def _short_question(question: str) -> str:
 
 
 _ELECTRICAL = re.compile(r"\b(plug|plugged|cord|cable|socket|outlet|electric\w*|spark\w*|"
-                         r"shock\w*|kettle|toaster|appliance|charger|battery|heater)\b", re.I)
+                         r"shock\w*|kettle|toaster|appliance|charger|battery|heater|"
+                         # de, fr, es, it
+                         r"wasserkocher|stecker|kabel|steckdose|strom\w*|funken|elektr\w*|"
+                         r"bouilloire|grille-pain|prise|câble|[ée]lectri\w*|étincel\w*|"
+                         r"hervidor|tostadora|enchufe|el[ée]ctric\w*|chispa\w*|"
+                         r"bollitore|tostapane|spina|presa|cavo|elettric\w*|scintill\w*)\b"
+                         r"|ケトル|電気|コンセント|プラグ|コード|トースター|充電|火花|感電", re.I)
 
 
 def _electrical(data: ComposeInput, item: str) -> bool:

@@ -8,14 +8,20 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
 
 from bot.checks import ReplyRules, check_draft
 from bot.drafting.interface import DraftRequest
-from bot.drafting.offline import AnswerPart, ComposedReply, ComposeInput, OfflineComposer
+from bot.drafting.offline import (
+    AnswerPart,
+    ComposedReply,
+    ComposeInput,
+    OfflineComposer,
+    load_wording,
+)
 from bot.drafting.openings import problem_in
 from bot.facts import (
     CheckResult,
@@ -27,6 +33,7 @@ from bot.facts import (
 )
 from bot.retrieval import HybridRetriever, RetrievedArticle
 from bot.routing import Router, Routing
+from bot.understanding.signals import reply_language_for
 from ingest.bm25 import tokenize
 from ingest.embedder import Vectors
 from ingest.index import IndexedChunk
@@ -42,6 +49,11 @@ MAX_QUESTIONS_ANSWERED = 3
 SECTION_MARGIN = 0.0
 CATCH_ALL_MARGIN = 0.06
 WORD_OVERLAP_WEIGHT = 0.15
+# How much the example question the message matched counts next to the message itself when
+# choosing the section to quote (0.5: chosen on the buyer dev set, neutral on the held-out).
+MATCHED_QUESTION_WEIGHT = 0.5
+# How likely the classifier's topic must be before it asks the policy engine for a verdict.
+TOPIC_FOR_POLICY_PROBABILITY = 0.5
 _CATCH_ALL = re.compile(r"good to know|tips|more|other|notes?|faq", re.I)
 
 
@@ -50,6 +62,27 @@ def _is_question(segment: str) -> bool:
         re.match(r"(can|could|do|does|did|is|are|will|would|how|what|when|where|why|which)\b",
                  segment.strip(), re.I)
     )
+
+def _bound_ids(request: DraftRequest, named: Sequence[str]) -> list[str]:
+    """The orders this draft may name: the conversation's, or all named ones for the seller."""
+    return list(dict.fromkeys(
+        [*request.bound_order_ids, *(named if request.for_seller else ())]
+    ))
+
+
+def _asking_to_verify(
+    composed: ComposedReply, *, channel: str | None, language: str
+) -> ComposedReply:
+    """The reply with a request to verify the order, before the sign-off: a buyer named an
+    order this conversation is not bound to (in English until the language has the key)."""
+    texts = load_wording(language).get("order_verification") or load_wording("en")[
+        "order_verification"
+    ]
+    ask = texts["widget"] if channel == "widget" else texts["other"]
+    parts = composed.text.split("\n\n")
+    parts.insert(max(1, len(parts) - 1), ask)
+    return replace(composed, text="\n\n".join(parts))
+
 
 OrderLookup = Callable[[str], OrderFacts | None]
 PolicyDecider = Callable[[str | None, OrderFacts | None, str], list[PolicyVerdict]]
@@ -95,12 +128,17 @@ class DraftingPipeline:
         u = routing.understanding
         # What the buyer asked, without any text addressed to a model.
         text = routing.text or text
-        order, unknown_order = self._order(u.order_ids or list(request.earlier_order_ids))
+        named = list(u.order_ids or request.earlier_order_ids)
+        order, unknown_order, unverified = self._order(named, request)
         verdicts: list[PolicyVerdict] = []
         asked = policy_question(text)
         answering = not routing.handoff and not routing.no_response_needed
         if self.policy is not None and answering:
-            verdicts = self.policy(asked or u.topic, order, text)
+            # Without an explicit policy question, the classifier's topic decides only when
+            # it is likely: a verdict on a guessed topic ("can't be canceled" for a restocking
+            # fee question) is worse than none.
+            likely_topic = u.topic if u.topic_confidence >= TOPIC_FOR_POLICY_PROBABILITY else None
+            verdicts = self.policy(asked or likely_topic, order, text)
         topic = u.topic
         if asked and verdicts and topic not in _TOPIC_FAMILIES[asked]:
             topic = next(iter(_TOPIC_FAMILIES[asked]))
@@ -121,13 +159,20 @@ class DraftingPipeline:
             policy_question=asked,
             no_response_needed=routing.no_response_needed,
             order_id_given=bool(u.order_ids or request.earlier_order_ids),
+            product_names=self.retriever.product_names(),
+            language=reply_language_for(text, request.locale),
         )
         composed, composer_name = self._compose(data, text)
+        if unverified and not routing.no_response_needed:
+            composed = _asking_to_verify(
+                composed, channel=request.channel, language=data.language
+            )
         evidence = DraftEvidence(
             cited=self._cited_passages(composed, data.answer_chunks),
             buyer_name=request.buyer_name,
             order=order,
             verdicts=verdicts,
+            bound_order_ids=_bound_ids(request, named),
         )
         reply = DraftReply(
             text=composed.text,
@@ -136,6 +181,8 @@ class DraftingPipeline:
             confidence=round(routing.confidence, 4),
             intents=[topic] if topic else [],
             language=u.language,
+            reply_language=data.language,
+            untranslated_kb_text=composed.untranslated,
             sentiment=u.sentiment,
             citations=composed.citations,
             composer=composer_name,
@@ -180,14 +227,24 @@ class DraftingPipeline:
             instructions_text=self.llm.instructions_text,
         )
 
-    def _order(self, order_ids: Sequence[str]) -> tuple[OrderFacts | None, str | None]:
-        if not order_ids or self.order_lookup is None:
-            return None, None
-        for order_id in order_ids:
+    def _order(
+        self, order_ids: Sequence[str], request: DraftRequest
+    ) -> tuple[OrderFacts | None, str | None, list[str]]:
+        """The facts of the first named order bound to the conversation (or a bound id not in
+        the order data, to ask about), and the named orders that are not bound. Those are
+        never looked up: the draft asks the buyer to verify them whether they exist or not.
+        With no order named, the conversation's one bound order is the order in question."""
+        unverified = [o for o in order_ids if not request.is_bound(o)]
+        bound = [o for o in order_ids if request.is_bound(o)]
+        if not order_ids and len(request.bound_order_ids) == 1:
+            bound = list(request.bound_order_ids)
+        if not bound or self.order_lookup is None:
+            return None, None, unverified
+        for order_id in bound:
             facts = self.order_lookup(order_id)
             if facts is not None:
-                return facts, None
-        return None, order_ids[0]
+                return facts, None, unverified
+        return None, bound[0], unverified
 
     def _answers(self, routing: Routing, text: str) -> tuple[list[AnswerPart], list[str]]:
         """The part of the reply for each question (up to three): the section of its best
@@ -241,6 +298,13 @@ class DraftingPipeline:
         if not sections:
             return []
         vectors = self.retriever.stored_vectors([c.id for c in sections])
+        # The example question the message matched best says, in the seller's words, what
+        # is asked ("Do you take Amex?" → the section listing American Express): the message
+        # and that question both pick the section.
+        matched = next((c for c in article.chunks if c.kind == "question"), None)
+        if matched is not None:
+            asked_like = self.retriever.stored_vectors([matched.id])[0]
+            query = query + MATCHED_QUESTION_WEIGHT * asked_like
         asked = set(tokenize(text))
         overlap = np.array([
             len(asked & set(tokenize(c.text))) / len(asked) if asked else 0.0 for c in sections
@@ -292,9 +356,13 @@ _TOPIC_FAMILIES: dict[str, tuple[str, ...]] = {
 }
 _POLICY_QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("cancel_order", re.compile(r"\bcancel(l?ing|l?ed|lation)?\b", re.I)),
-    ("exchange_item", re.compile(r"\b(exchange|swap)\b", re.I)),
+    ("exchange_item", re.compile(
+        r"\b(exchange|swap)\b|\bswitch\b[^.?!]{0,40}\b(for|to) (a|an|the) ([\w-]+ )?"
+        r"(one|size|colou?r|model|version)\b", re.I,
+    )),
     ("return_item", re.compile(
-        r"\b(return(ing|ed|able)?|send(ing)? (it|this|that|them|the \w+|my \w+|\w+) back|"
+        r"\b(return(ing|ed|able)?|restocking|"
+        r"send(ing)? (it|this|that|them|the \w+|my \w+|\w+) back|"
         r"send back|give (it|this|them) back|take (it|this|them) back|bring (it|this|them) back|"
         r"ship (it|this|them) back|mail (it|this|them) back)\b",
         re.I,
@@ -304,6 +372,22 @@ _POLICY_QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(warrant(y|ies)|guarantee|(is|are) (that|it|this|they) covered|covered by|"
         r"(fix|repair) (it|this|that|them)|(fix|repair) or replace)\b", re.I,
     )),
+)
+
+
+# The same questions in de, fr, es, it, ja, read when no English one is found.
+_POLICY_QUESTIONS_OTHER: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("cancel_order", re.compile(r"storn|annul|cancel|キャンセル|取り消", re.I)),
+    ("exchange_item", re.compile(r"umtausch|umtauschen|échange|cambiar|cambio|交換", re.I)),
+    ("return_item", re.compile(
+        r"zurück(schicken|senden|geben|gesendet|geschickt)|rücksend|rückgabe|retour|"
+        r"retourner|renvoyer|devolver|devoluci|devuelv|restituir|\breso\b|\brendere\b|返品|返送",
+        re.I,
+    )),
+    ("get_refund", re.compile(
+        r"erstatt|geld zurück|rembours|reembols|rimbors|返金", re.I,
+    )),
+    ("warranty", re.compile(r"garantie|gewährleistung|garantía|garanzia|保証", re.I)),
 )
 
 
@@ -317,6 +401,9 @@ def policy_question(text: str) -> str | None:
     buyer does not say "return".
     """
     for topic, pattern in _POLICY_QUESTIONS:
+        if pattern.search(text):
+            return topic
+    for topic, pattern in _POLICY_QUESTIONS_OTHER:
         if pattern.search(text):
             return topic
     if problem_in(text) in {"damaged", "defective", "wrong_item", "missing"}:

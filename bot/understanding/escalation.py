@@ -2,7 +2,7 @@
 
 Word lists, not a classifier: each reason is a short list a lead can read and extend, and
 the hand-off text the buyer gets depends on which reason fired (DOMAIN.md: angry,
-threatening or sensitive messages always go to a person). English only for now.
+threatening or sensitive messages always go to a person), in each marketplace language.
 """
 
 from __future__ import annotations
@@ -85,22 +85,81 @@ _PATTERNS: tuple[tuple[EscalationReason, re.Pattern[str]], ...] = (
         re.I,
     )),
 )
-# The most urgent reasons in the other marketplace languages (de, fr, es, it, ja): a sparking
-# kettle or a chargeback must reach a person whatever language it is written in. A first,
-# short list per language; issue 13 brings full per-language word lists and replies.
+# The same reasons in the other marketplace languages (de, fr, es, it, ja): a sparking
+# kettle, a chargeback, a phishing attempt or "I want a real person" must reach a person
+# whatever language it is written in. Stems rather than whole words: buyers inflect and
+# misspell ("verbrannt", "verbrant", "brûlé", "brulé").
 _OTHER_LANGUAGES: tuple[tuple[EscalationReason, re.Pattern[str]], ...] = (
     ("safety", re.compile(
-        r"funken|feuer|brennt|verbrannt|verschmort|rauch|stromschlag|verletz|"
-        r"étincel|incendie|brûl|fumée|décharge électrique|blessé|blessure|"
-        r"chispa|incendio|fuego|quemad|quemó|humo|descarga eléctrica|herido|herida|"
-        r"scintill|fuoco|bruciat|fumo|scossa|ferito|ferita|"
-        r"火花|火事|発火|煙|焦げ|感電|やけど|火傷|けが",
+        # de ("Rauch", not "brauche"; "Feuer", not "feuerfest"; "Gericht" is also a dish)
+        r"funken|\bfeuer\b|feuer gefangen|brennt|brannte|verbrannt|verbrant|verschmort|"
+        r"geschmolzen|schmilzt|\brauch(t|te|en)?\b|qualm|stromschlag|schlag bekommen|verletz|"
+        r"blutet|\bblut\b|krankenhaus|notaufnahme|\barzt|ärztin|allergi|ausschlag|vergiftet|"
+        r"giftig|explodiert|gefährlich|glassplitter|"
+        # fr
+        r"étincel|etincel|incendie|\bfeu\b|brûl|brul|fumée|fumee|"
+        r"d[ée]charge [ée]lectrique|électrocut|electrocut|\bbless(é|ée|e|ee|ure)s?\b|saign|"
+        r"hôpital|hopital|urgences|médecin|medecin|intoxi|toxique|\bfondu(e|s)?\b|explos|"
+        r"dangereu|éclats de verre|"
+        # es
+        r"chispa|chispazo|incendio|fuego|quemad|quem[óé]|quemadura|\bhumo\b|"
+        r"descarga el[ée]ctrica|calambrazo|herid[oa]|me cort[ée]|sangr|urgencias|médico|"
+        r"intoxica|tóxico|toxico|derriti|explot|peligros|"
+        # it
+        r"scintill|fiamm|fuoco|incendi|bruciat|\bustion|\bfumo\b|scossa|folgorat|"
+        r"ferit[oaie]|mi sono tagliat|sanguin(a|o|ando|are)\b|ospedale|pronto soccorso|intossica|"
+        r"tossic|esplos|pericolos|"
+        # ja
+        r"火花|火事|発火|出火|燃え|煙|焦げ|感電|やけど|火傷|けが|怪我|出血|血が|病院|救急|"
+        r"アレルギー|中毒|溶け|爆発|破裂|危険|危ない",
         re.I,
     )),
     ("legal", re.compile(
-        r"anwalt|gericht|rückbuchung|verbraucherzentrale|avocat|tribunal|rétrofacturation|"
-        r"abogado|demanda|contracargo|avvocato|denuncia|a[- ]?to[- ]?z|a la z|dalla a alla z|"
-        r"弁護士|訴訟|裁判|チャージバック|aトゥz|a-to-z",
+        r"anwalt|anwältin|vor gericht|\bgerichtlich|\bverklag|\bklage\b|rechtliche schritte|"
+        r"rückbuchung|rueckbuchung|lastschrift zurück|verbraucherzentrale|verbraucherschutz|"
+        r"avocat|tribunal|porter plainte|\bplainte|poursuite|mise en demeure|"
+        r"rétrofacturation|retrofacturation|répression des fraudes|dgccrf|"
+        r"abogad|(poner|presentar|interponer)\w* una demanda|\bdemandar|denunci|juzgado|"
+        r"contracargo|oficina del? consum|"
+        r"avvocat|tribunale|querela|causa legale|vie legali|codacons|storno dell'addebito|"
+        r"contestazione (con|alla) (la )?banca|"
+        r"a[- ]?to[- ]?z|a la z|a à z|dalla a alla z|"
+        r"弁護士|訴訟|訴え|裁判|法的|消費者センター|消費生活センター|チャージバック|"
+        r"aトゥz|マーケットプレイス保証",
+        re.I,
+    )),
+    ("fraud", re.compile(
+        r"bankdaten|kontodaten|kreditkartennummer|\biban\b|bestellung nie aufgegeben|"
+        r"nicht von mir (bestellt|aufgegeben)|konto (wurde )?gehackt|gehackt worden|"
+        r"au(ß|ss)erhalb von amazon|"
+        r"coordonnées bancaires|numéro de (ma )?carte|je n'ai jamais (passé|commandé)|"
+        r"pas passé cette commande|compte (a été )?piraté|en dehors d'amazon|hors d'amazon|"
+        r"datos bancarios|número de (mi )?tarjeta|no (he )?(hecho|realizado|hice) (este|ese|"
+        r"ningún) pedido|cuenta hackeada|fuera de amazon|"
+        r"dati bancari|numero della (mia )?carta|non ho mai (fatto|effettuato|ordinato)|"
+        r"account hackerato|fuori da amazon|al di fuori di amazon|bizum|"
+        r"暗証番号|カード番号|口座番号|注文した覚えがない|身に覚えのない|不正(利用|注文|アクセス)|"
+        r"乗っ取|アマゾン以外|amazon以外|"
+        # Someone asking the shop (or the buyer) for secrets: "send us the password".
+        r"(necesitamos|env[íi]e(nos)?|mande|envoyez|donnez|schicken sie|senden sie|nennen sie|"
+        r"inviate|ci invii|ci dia)[^.!?]{0,40}(contraseña|mot de passe|passwort|password|"
+        r"datos bancarios|coordonnées bancaires|bankdaten|dati bancari)|"
+        r"(パスワード|カード番号|暗証番号|口座)[^。！？]{0,20}(送って|教えて|入力)",
+        re.I,
+    )),
+    ("human_request", re.compile(
+        r"(echte[nm]?|richtige[nm]?|lebende[nm]?) (person|mensch|mitarbeiter)|mit einem menschen|"
+        r"mit (einem|einer) (mitarbeiter|mitarbeiterin|vorgesetzten)|kein(en)? (bot|roboter)|"
+        r"vorgesetzte|rufen sie mich an|ruft mich an|"
+        r"(vraie|vrai|véritable) (personne|humain|conseiller)|un humain|"
+        r"parler (à|a|avec) (un|une|quelqu'un|le|la)|(le|la|au|un) responsable|superviseur|"
+        r"pas (un|à un) robot|rappelez-moi|appelez-moi|"
+        r"persona (real|de verdad)|un humano|hablar con (alguien|una persona|un|el|la)|"
+        r"encargado|no (un|una|con un) (bot|robot|máquina)|llámenme|llamadme|"
+        r"persona (vera|reale|in carne)|un essere umano|parlare con (qualcuno|una persona|un|il|"
+        r"la)|(il|un|al) responsabile|supervisore|non (un|una|con un) (bot|robot)|"
+        r"richiamatemi|chiamatemi|"
+        r"担当者|人間|オペレーター|責任者|上司|電話(して|をください|ください)|ロボット|自動返信",
         re.I,
     )),
 )

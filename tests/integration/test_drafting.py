@@ -22,7 +22,10 @@ def with_demo_orders(demo_services: Any) -> Any:
 
 
 def draft(services: Any, text: str, name: str | None = None) -> DraftReply:
-    reply: DraftReply = services.drafter.draft(DraftRequest(buyer_messages=[text], buyer_name=name))
+    # As the seller asks (draftdesk ask): the orders the text names count as bound (issue 15).
+    reply: DraftReply = services.drafter.draft(
+        DraftRequest(buyer_messages=[text], buyer_name=name, for_seller=True)
+    )
     return reply
 
 
@@ -159,3 +162,55 @@ def test_the_opening_is_about_the_buyers_problem(demo_services: Any) -> None:
     opening = reply.text.split("\n\n")[1]
     assert "damaged" in opening or "sorry" in opening.lower()
     assert "cancel" not in opening.lower()
+
+
+@pytest.mark.parametrize(
+    ("text", "article"),
+    [
+        # The KB has "How do I send back the towels I bought?": the product must not pull
+        # an order-status question to the returns article.
+        ("status of my towels? 112-5566778-8899001", "order-status"),
+        ("can the skillet from 112-2233445-5566778 be redirected to my work address?",
+         "change-shipping-address"),
+    ],
+)
+def test_the_product_a_buyer_names_does_not_choose_the_article(
+    with_demo_orders: Any, text: str, article: str
+) -> None:
+    reply = draft(with_demo_orders, text)
+    assert not reply.handoff
+    assert reply.citations[0].article_id == article, reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi, we are a digital marketing agency and can get your store to page one of Google",
+        "We are a factory in Shenzhen looking for distributors in Europe",
+        "I'd like to apply for any open customer service position, CV attached",
+    ],
+)
+def test_sales_pitches_go_to_a_person_with_no_reply_suggested(
+    demo_services: Any, text: str
+) -> None:
+    reply = draft(demo_services, text)
+    assert reply.handoff and reply.handoff_reason == "out_of_scope"
+    assert reply.suggest_no_response
+    assert reply.citations == []
+
+
+def test_amazon_household_is_the_marketplaces_business(demo_services: Any) -> None:
+    reply = draft(demo_services, "how do i add someone to my amazon household")
+    assert reply.handoff
+    assert reply.handoff_reason == "out_of_scope,marketplace_account"
+
+
+def test_the_quoted_section_is_the_one_the_matched_question_asks_about(
+    demo_services: Any,
+) -> None:
+    # The message matches the example question "Can I edit the review I wrote?",
+    # which points at the section on editing a review, not the article's opening on leaving
+    # one.
+    reply = draft(demo_services, "want to change my 1 star review now that you sorted it out, how")
+    assert reply.citations[0].article_id == "reviews"
+    assert "edit" in reply.text.lower() or "profile" in reply.text.lower(), reply.text
