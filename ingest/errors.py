@@ -27,6 +27,13 @@ class CorruptDocument(IngestError):
     status = 422
 
 
+class ArchiveTooLarge(IngestError):
+    """A zip-based document (DOCX) that would unpack beyond the limits (a zip bomb)."""
+
+    code = "archive_too_large"
+    status = 413
+
+
 class IndexUnavailable(IngestError):
     code = "index_unavailable"
     status = 503

@@ -11,7 +11,8 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from pypdf import PdfReader
 
-from ingest.errors import CorruptDocument, EmptyDocument
+from ingest.errors import ArchiveTooLarge, CorruptDocument, EmptyDocument
+from ingest.loaders.archives import archive_problem
 from ingest.loaders.base import (
     Block,
     LoadedArticle,
@@ -68,6 +69,9 @@ _HEADING_STYLE = re.compile(r"^heading ([1-9])$", re.IGNORECASE)
 
 def load_docx(path: Path, data: bytes) -> list[LoadedArticle]:
     """A Word document: Heading 1–3 become ``#``–``###``; paragraphs, lists and tables."""
+    problem = archive_problem(data)
+    if problem is not None:  # before python-docx unpacks a zip bomb
+        raise ArchiveTooLarge(f"{path}: {problem}")
     try:
         document = open_docx(io.BytesIO(data))
         blocks: list[Block] = []

@@ -44,3 +44,17 @@ def test_only_the_folders_own_files_are_loaded_and_the_rest_named(folder: Path) 
 def test_a_pipe_named_directly_is_refused_without_reading(folder: Path) -> None:
     with pytest.raises(IngestError, match="not a regular file"):
         load_file(folder / "pipe.md")
+
+
+def test_a_docx_that_would_unpack_to_60_mb_is_refused_before_parsing(tmp_path: Path) -> None:
+    from tests.web.test_upload_limits import docx_bytes, xml_bomb
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "bomb.docx").write_bytes(xml_bomb(60 * 1024 * 1024))
+    (kb / "fine.docx").write_bytes(docx_bytes())
+    assert (kb / "bomb.docx").stat().st_size < 1024 * 1024  # small on disk
+    loaded, failed = load_sources([kb])
+    assert [a.article_id for a in loaded] == ["fine"]
+    [refused] = failed
+    assert refused.error.endswith("bomb.docx: unpacks to more than 32 MB")
