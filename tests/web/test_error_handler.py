@@ -75,3 +75,10 @@ def test_anything_else_is_a_500_that_says_nothing_about_the_code(client: TestCli
         "error": {"code": "internal_error", "message": "something went wrong on our side"}
     }
     assert "secret.py" not in response.text
+
+
+def test_a_method_not_allowed_says_which_methods_are(client: TestClient) -> None:
+    response = client.request("TRACE", "/test-only/raise/orders")
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+    assert response.headers["allow"] == "GET"  # RFC 9110: a 405 carries Allow
