@@ -62,7 +62,8 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status_code, "http_error"
         )
         # Starlette's own headers stay (a 405 must say which methods are allowed: RFC 9110).
-        return error_response(exc.status_code, code, str(exc.detail), exc.headers)
+        headers = dict(exc.headers) if exc.headers else None
+        return error_response(exc.status_code, code, str(exc.detail), headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
