@@ -282,16 +282,25 @@ class HybridRetriever:
         again without its own chunk).
         """
         self._maybe_refresh()
-        vector = embedding if embedding is not None else self.embed_query(text)
-        raw = self._read(text, vector, k, has_order, exclude_chunk_ids)
         masked_text = self.items_masked(text)
+        masked_vector: Vectors | None = None
+        if embedding is not None:
+            vector = embedding
+        elif masked_text != text:
+            # Both readings in one model call.
+            vector, masked_vector = self.embed_many([text, masked_text])
+        else:
+            vector = self.embed_query(text)
+        raw = self._read(text, vector, k, has_order, exclude_chunk_ids)
         if masked_text == text:
             return raw
+        if masked_vector is None:
+            masked_vector = self.embed_query(masked_text)
         # The article is chosen on the message without product names (see
         # bot.retrieval.items); how sure we are that the KB answers it is the surer of the
         # two readings, so naming a product never makes a shop question look off-topic.
         masked = self._read(
-            masked_text, self.embed_query(masked_text), k, has_order, exclude_chunk_ids,
+            masked_text, masked_vector, k, has_order, exclude_chunk_ids,
             masked_questions=self._masked_question_vectors(),
         )
         masked.confidence = max(raw.confidence, masked.confidence)
