@@ -35,6 +35,10 @@ from bot.facts import OrderFacts, PolicyVerdict
 from bot.learning import LearnFromApprovals
 from bot.mail.channel import MailChannel
 from bot.mail.inbox import MAIL_CHANNEL
+from bot.orders.errors import SellingPartnerNotConfigured
+from bot.orders.lwa import LwaAccessTokens, LwaCredentials
+from bot.orders.sp_api import SellingPartnerOrdersClient
+from bot.orders.sync import OrderFetcher, OrderSync, OrderSyncLoop
 from bot.retrieval import CALIBRATION_KEY, Calibration, HybridRetriever
 from bot.retrieval.items import ItemVocabulary
 from bot.retrieval.kb_calibration import DevMessage, KbCalibrationReport, calibrate_kb
@@ -80,6 +84,15 @@ class Services:
     mail_channel: MailChannel | None = None
 
     @cached_property
+    def marketplace_orders(self) -> MarketplaceOrders | None:
+        """Orders from the Selling Partner API, when configured (else None)."""
+        try:
+            return build_marketplace_orders(self.settings, self.session_factory)
+        except SellingPartnerNotConfigured as exc:
+            log.warning("orders from the marketplace are off: %s", exc.message)
+            return None
+
+    @cached_property
     def workflow(self) -> Workflow:
         """Conversations, drafts and decisions (shared by the API, console, Slack, worker)."""
         workflow = Workflow(
@@ -96,6 +109,10 @@ class Services:
             events=self.events,
         )
         workflow.add_order_binder(MAIL_CHANNEL, mail_thread_order)
+        if self.marketplace_orders is not None:
+            # A relay mail about an order we do not have yet: read it from the marketplace
+            # before the message is queued, so its draft can state the order's facts.
+            self.mail_channel.inbox.fetch_order = self.marketplace_orders.fetcher
         return workflow
 
     def resync_index(self) -> SyncReport:
@@ -126,6 +143,9 @@ class Services:
     def close(self) -> None:
         if self.mail_channel is not None:
             self.mail_channel.stop()
+        orders = self.__dict__.get("marketplace_orders")  # only when it was built
+        if orders is not None:
+            orders.close()
         self.events.close()
         self.engine.dispose()
 
@@ -161,7 +181,9 @@ def start_event_relay(services: Services) -> bool:
 
 
 def start_mail(services: Services) -> bool:
-    """Run the mailbox poller and the reply sender (when configured and wanted)."""
+    """Run the mailbox poller and the reply sender (when configured and wanted); True when
+    the mail threads started. ``serve`` and ``worker`` call this (and
+    :func:`start_order_sync`) once."""
     services.workflow  # noqa: B018 - building the workflow builds the channel
     channel = services.mail_channel
     if channel is None or not services.settings.mail_in_process:
@@ -169,6 +191,148 @@ def start_mail(services: Services) -> bool:
     if channel.poller is None and channel.sender is None:
         return False
     channel.start()
+    return True
+
+
+# --- orders from the marketplace (Selling Partner API) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class SellingPartnerSetup:
+    """The Selling Partner API settings, resolved (secrets read from their files)."""
+
+    credentials: LwaCredentials
+    endpoint: str
+    token_url: str
+    marketplace_ids: tuple[str, ...]
+
+
+@dataclass
+class MarketplaceOrders:
+    """The Selling Partner API clients of one process: the sync and the one-order fetch share
+    one cached access token. The periodic sync loop runs once :meth:`start_loop` is called."""
+
+    tokens: LwaAccessTokens
+    sync: OrderSync
+    fetcher: OrderFetcher
+    clients: tuple[SellingPartnerOrdersClient, ...]
+    loop: OrderSyncLoop | None = None
+
+    def start_loop(self, *, interval_seconds: float) -> OrderSyncLoop:
+        if self.loop is None:
+            self.loop = OrderSyncLoop(self.sync, interval_seconds=interval_seconds)
+            self.loop.start()
+        return self.loop
+
+    def close(self) -> None:
+        if self.loop is not None:
+            self.loop.stop()
+        self.fetcher.close()
+        for client in self.clients:
+            client.close()
+        self.tokens.close()
+
+
+_SP_API_SECRETS = ("sp_api_refresh_token", "sp_api_client_id", "sp_api_client_secret")
+
+
+def _sp_api_secret(settings: Settings, name: str) -> str | None:
+    """A credential from ``DRAFTDESK_<NAME>_FILE`` (which wins) or ``DRAFTDESK_<NAME>``."""
+    path: Path | None = getattr(settings, f"{name}_file")
+    if path is not None:
+        variable = f"DRAFTDESK_{name.upper()}_FILE"
+        try:
+            text = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SellingPartnerNotConfigured(
+                f"cannot read {variable} ({path}): {exc.strerror or type(exc).__name__}"
+            ) from None
+        if not text:
+            raise SellingPartnerNotConfigured(f"{variable} ({path}) is empty")
+        return text
+    value: SecretStr | None = getattr(settings, name)
+    return (value.get_secret_value().strip() or None) if value is not None else None
+
+
+def sp_api_setup(settings: Settings) -> SellingPartnerSetup | None:
+    """The Selling Partner API settings; None when none is set. Raises
+    :class:`SellingPartnerNotConfigured` naming what is missing when only some are."""
+    found = {name: _sp_api_secret(settings, name) for name in _SP_API_SECRETS}
+    missing = [f"DRAFTDESK_{name.upper()}" for name, value in found.items() if not value]
+    if not settings.sp_api_marketplace_ids:
+        missing.append("DRAFTDESK_SP_API_MARKETPLACE_IDS")
+    if len(missing) == len(_SP_API_SECRETS) + 1:
+        return None
+    if missing:
+        raise SellingPartnerNotConfigured(
+            f"the Selling Partner API is partly configured: set {', '.join(missing)} "
+            f"(credentials also as …_FILE)"
+        )
+    return SellingPartnerSetup(
+        credentials=LwaCredentials(
+            client_id=found["sp_api_client_id"] or "",
+            client_secret=found["sp_api_client_secret"] or "",
+            refresh_token=found["sp_api_refresh_token"] or "",
+        ),
+        endpoint=settings.sp_api_url,
+        token_url=settings.sp_api_token_url,
+        marketplace_ids=tuple(settings.sp_api_marketplace_ids),
+    )
+
+
+def require_sp_api_setup(settings: Settings) -> SellingPartnerSetup:
+    """Like :func:`sp_api_setup`, but "not configured" is an error too (``orders sync``)."""
+    setup = sp_api_setup(settings)
+    if setup is None:
+        raise SellingPartnerNotConfigured(
+            "the Selling Partner API is not configured: set DRAFTDESK_SP_API_REFRESH_TOKEN, "
+            "DRAFTDESK_SP_API_CLIENT_ID, DRAFTDESK_SP_API_CLIENT_SECRET (or their …_FILE) and "
+            "DRAFTDESK_SP_API_MARKETPLACE_IDS"
+        )
+    return setup
+
+
+def build_marketplace_orders(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    *,
+    setup: SellingPartnerSetup | None = None,
+) -> MarketplaceOrders | None:
+    """The Selling Partner API clients, sync and fetcher (None when not configured)."""
+    setup = setup or sp_api_setup(settings)
+    if setup is None:
+        return None
+    tokens = LwaAccessTokens(setup.credentials, token_url=setup.token_url, timeout_seconds=15.0)
+    sync_client = SellingPartnerOrdersClient(base_url=setup.endpoint, access_token=tokens)
+    # A mail waits for its order at most briefly: few attempts, short back-off and timeouts.
+    fetch_client = SellingPartnerOrdersClient(
+        base_url=setup.endpoint,
+        access_token=tokens,
+        max_attempts=2,
+        max_backoff_seconds=5.0,
+        timeout_seconds=10.0,
+    )
+    return MarketplaceOrders(
+        tokens=tokens,
+        sync=OrderSync(
+            client=sync_client,
+            session_factory=session_factory,
+            marketplace_ids=setup.marketplace_ids,
+            first_sync_days=settings.sp_api_first_sync_days,
+        ),
+        fetcher=OrderFetcher(client=fetch_client, session_factory=session_factory),
+        clients=(sync_client, fetch_client),
+    )
+
+
+def start_order_sync(services: Services) -> bool:
+    """Sync orders from the marketplace every ``sp_api_sync_seconds`` (when configured; the
+    lease in the database lets one process of many sync per interval)."""
+    orders = services.marketplace_orders
+    interval = services.settings.sp_api_sync_seconds
+    if orders is None or interval <= 0:
+        return False
+    orders.start_loop(interval_seconds=interval)
     return True
 
 

@@ -22,6 +22,12 @@ from pydantic_settings import (
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEMO_KB_DIR = PACKAGE_ROOT / "knowledge_base" / "demo"
 DEFAULT_DATA_DIR = Path("./var")
+# The Selling Partner API's documented hosts, one per region.
+SP_API_ENDPOINTS = {
+    "na": "https://sellingpartnerapi-na.amazon.com",
+    "eu": "https://sellingpartnerapi-eu.amazon.com",
+    "fe": "https://sellingpartnerapi-fe.amazon.com",
+}
 _PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "xxx", "placeholder", "todo"}
 
 
@@ -127,6 +133,23 @@ class Settings(BaseSettings):
     mail_poll_seconds: float = 60.0
     mail_in_process: bool = True  # serve/worker run the poller and sender when configured
 
+    # Orders from the marketplace: the Selling Partner API (bot/orders/sp_api.py). Each
+    # credential comes from the environment or from a file (``…_FILE``, e.g. a secret mount).
+    sp_api_refresh_token: SecretStr | None = None
+    sp_api_refresh_token_file: Path | None = None
+    sp_api_client_id: SecretStr | None = None  # the app's Login with Amazon client
+    sp_api_client_id_file: Path | None = None
+    sp_api_client_secret: SecretStr | None = None
+    sp_api_client_secret_file: Path | None = None
+    # na, eu or fe: the region of the seller's marketplaces (its documented host below);
+    # ``sp_api_endpoint`` replaces the host (a sandbox, or a local fake in tests).
+    sp_api_region: Literal["na", "eu", "fe"] = "na"
+    sp_api_endpoint: str | None = None
+    sp_api_marketplace_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    sp_api_token_url: str = "https://api.amazon.com/auth/o2/token"
+    sp_api_sync_seconds: float = Field(default=900.0, ge=0)  # 0: no periodic sync
+    sp_api_first_sync_days: int = Field(default=30, ge=1, le=730)  # how far back, first time
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -149,6 +172,7 @@ class Settings(BaseSettings):
         "slack_approvers",
         "mail_relay_domains",
         "mail_trusted_authserv_ids",
+        "sp_api_marketplace_ids",
         mode="before",
     )
     @classmethod
@@ -174,6 +198,18 @@ class Settings(BaseSettings):
                     "in production"
                 )
         return self
+
+    @field_validator("sp_api_endpoint", "sp_api_token_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s):// URL")
+        return value
+
+    @property
+    def sp_api_url(self) -> str:
+        """The Selling Partner API host of the configured region (or the override)."""
+        return self.sp_api_endpoint or SP_API_ENDPOINTS[self.sp_api_region]
 
     @property
     def sign_off(self) -> str:

@@ -1,4 +1,5 @@
-"""``draftdesk orders``: import order files, load the demo orders, look an order up.
+"""``draftdesk orders``: import order files, sync from the marketplace, load the demo orders,
+look an order up.
 
 Thin commands over :mod:`bot.orders`; library errors are one clean line and exit code 1.
 """
@@ -7,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlalchemy.orm import Session
 
-from bot.cli.common import fail, open_cli_database
+from bot.cli.common import fail, load_settings, open_cli_database
 from bot.orders import (
     OrderImportReport,
     get_order,
@@ -27,7 +28,8 @@ from knowledge_base.db import transaction
 
 orders_app = typer.Typer(
     name="orders",
-    help="Import orders (marketplace order report or draftdesk CSV) and load the demo orders.",
+    help="Import orders (marketplace order report or draftdesk CSV), sync them from the "
+    "Selling Partner API, and load the demo orders.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -78,6 +80,73 @@ def import_file(
             typer.echo(f"line {failure.line}: {failure.error}")
         if report.failed:
             typer.echo(f"{len(report.failed)} row(s) not imported.")
+    if report.failed:
+        raise typer.Exit(code=1)
+
+
+def _parse_since(value: str) -> datetime:
+    """``YYYY-MM-DD`` (midnight UTC) or an ISO 8601 time (UTC unless it names an offset)."""
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise fail(f"--since {value!r} is not a date (YYYY-MM-DD) or an ISO 8601 time") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _moment(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+
+
+@orders_app.command("sync")
+def sync(
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="Ask for orders changed since this date (YYYY-MM-DD, UTC) or ISO time, "
+            "instead of since the last sync.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Import the orders that changed on the marketplace since the last sync.
+
+    Reads the Selling Partner API (getOrders, then each order's items) within its
+    documented rate limits. The first sync reaches back DRAFTDESK_SP_API_FIRST_SYNC_DAYS.
+    Exit code 1 when an order could not be imported.
+
+    Example: draftdesk orders sync --since 2026-11-01
+    """
+    from bot.services import build_marketplace_orders, open_database, require_sp_api_setup
+
+    settings = load_settings()
+    start = _parse_since(since) if since is not None else None
+    if start is not None and start > datetime.now(UTC) - timedelta(minutes=2):
+        raise fail(f"--since {since} is not in the past (the API lists changes from 2 minutes ago)")
+    setup = require_sp_api_setup(settings)  # one clear line when settings are missing
+    database = open_database(settings)
+    orders = build_marketplace_orders(settings, database.session_factory, setup=setup)
+    assert orders is not None  # the setup is complete
+    try:
+        report = orders.sync.run(since=start)
+    finally:
+        orders.close()
+        database.dispose()
+    if as_json:
+        typer.echo(report.model_dump_json())
+    else:
+        typer.echo(
+            f"Synced orders changed since {_moment(report.since)}: {report.imported} orders "
+            f"({report.inserted} new, {report.updated} updated, {report.unchanged} unchanged)."
+        )
+        for failure in report.failed:
+            typer.echo(f"order {failure.order_id}: {failure.error}")
+        if report.failed:
+            typer.echo(f"{len(report.failed)} order(s) not imported.")
+        typer.echo(f"The next sync asks for changes since {_moment(report.synced_until)}.")
     if report.failed:
         raise typer.Exit(code=1)
 

@@ -23,7 +23,12 @@ def worker_command(
 
     Example: DRAFTDESK_DATABASE_URL=postgresql+psycopg://host/db draftdesk worker
     """
-    from bot.services import build_services, start_event_relay, start_mail
+    from bot.services import (
+        build_services,
+        start_event_relay,
+        start_mail,
+        start_order_sync,
+    )
     from bot.worker import DraftingWorker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -32,6 +37,7 @@ def worker_command(
     start_event_relay(services)
     if not exit_when_idle:
         start_mail(services)  # the Amazon inbox's poller and sender, when configured
+        start_order_sync(services)  # orders from the marketplace, when configured
     # Only expired claims are released: other workers may be busy with theirs.
     services.workflow.resume_after_restart(release_all_claims=False)
     worker = DraftingWorker(workflow=services.workflow, poll_seconds=settings.worker_poll_seconds)

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversations.service import Workflow
-from bot.events import EventPublisher
+from bot.events import AGENTS_TOPIC, EventPublisher
 from bot.mail import repository as repo
 from bot.mail.endpoints import MailServer
 from bot.mail.errors import MailServerError
@@ -24,7 +24,20 @@ from bot.mail.files import MailFiles
 from bot.mail.imap import MailboxPoller, MailboxStatus, open_imap
 from bot.mail.inbox import MAIL_CHANNEL, MailInbox, SenderRules, StoredMail
 from bot.mail.outbox import DEFAULT_MAX_REPLY_CHARS, ReplyQueue
-from bot.mail.smtp import MailSender, SenderConfig, connect
+from bot.mail.smtp import MailSender, RetryOutcome, SenderConfig, connect, retry_sending
+from bot.mail.views import (
+    KEPT_ASIDE,
+    ConversationMail,
+    Delivery,
+    Download,
+    KeptMail,
+    attachment_download,
+    conversation_mail,
+    delivery,
+    failed_deliveries,
+    kept_aside,
+    raw_download,
+)
 from knowledge_base.clock import Clock, utcnow
 
 log = logging.getLogger(__name__)
@@ -65,39 +78,62 @@ class MailChannel:
     """The Amazon inbox of one process."""
 
     def __init__(
-        self, *, config: MailChannelConfig, workflow: Workflow,
-        session_factory: sessionmaker[Session], events: EventPublisher | None = None,
+        self,
+        *,
+        config: MailChannelConfig,
+        workflow: Workflow,
+        session_factory: sessionmaker[Session],
+        events: EventPublisher | None = None,
         clock: Clock = utcnow,
     ) -> None:
         self.config = config
         self.session_factory = session_factory
-        self.inbox = MailInbox(workflow=workflow, session_factory=session_factory,
-                               files=MailFiles(config.files_dir), rules=config.rules,
-                               clock=clock)
+        self.events = events
+        self.clock = clock
+        self.inbox = MailInbox(
+            workflow=workflow,
+            session_factory=session_factory,
+            files=MailFiles(config.files_dir),
+            rules=config.rules,
+            clock=clock,
+        )
         self.sender: MailSender | None = None
         if config.smtp is not None and config.from_address:
             self.sender = MailSender(
                 config=SenderConfig(
-                    server=config.smtp, from_address=config.from_address,
-                    copy_to=config.copy_to, ca_file=config.ca_file,
+                    server=config.smtp,
+                    from_address=config.from_address,
+                    copy_to=config.copy_to,
+                    ca_file=config.ca_file,
                     max_attempts=config.send_max_attempts,
                     retry_base_seconds=config.send_retry_base_seconds,
                     in_doubt_grace_seconds=config.in_doubt_grace_seconds,
                 ),
-                session_factory=session_factory, events=events, clock=clock,
+                session_factory=session_factory,
+                events=events,
+                clock=clock,
             )
         self.poller: MailboxPoller | None = None
         if config.imap is not None:
             self.poller = MailboxPoller(
-                server=config.imap, store=self.store, session_factory=session_factory,
-                ca_file=config.ca_file, poll_seconds=config.poll_seconds,
-                idle_seconds=config.idle_seconds, clock=clock,
+                server=config.imap,
+                store=self.store,
+                session_factory=session_factory,
+                ca_file=config.ca_file,
+                poll_seconds=config.poll_seconds,
+                idle_seconds=config.idle_seconds,
+                clock=clock,
             )
         # Replies are queued even before SMTP is configured: they go out once it is.
-        workflow.add_delivery(MAIL_CHANNEL, ReplyQueue(
-            sender_domain=config.sender_domain, max_chars=config.max_reply_chars,
-            wake_sender=self.sender.wake if self.sender else None, clock=clock,
-        ))
+        workflow.add_delivery(
+            MAIL_CHANNEL,
+            ReplyQueue(
+                sender_domain=config.sender_domain,
+                max_chars=config.max_reply_chars,
+                wake_sender=self.sender.wake if self.sender else None,
+                clock=clock,
+            ),
+        )
 
     def store(self, raw: bytes, source: str) -> StoredMail:
         return self.inbox.store(raw, source=source)
@@ -124,11 +160,73 @@ class MailChannel:
             pending = len(repo.list_outbound(session, statuses=["pending", "sending"]))
             failed = len(repo.list_outbound(session, statuses=["failed"]))
         mailbox = self.poller.status.as_json() if self.poller else None
-        return {"mailbox": mailbox, "smtp": str(self.config.smtp) if self.config.smtp else None,
-                "outbox_waiting": pending, "outbox_failed": failed}
+        return {
+            "mailbox": mailbox,
+            "smtp": str(self.config.smtp) if self.config.smtp else None,
+            "outbox_waiting": pending,
+            "outbox_failed": failed,
+        }
 
     def mailbox_status(self) -> MailboxStatus | None:
         return self.poller.status if self.poller else None
+
+    # --- for reviewers (console, Slack) ---------------------------------------------------
+
+    @property
+    def files(self) -> MailFiles:
+        return self.inbox.files
+
+    def retry_sending(
+        self, *, actor: str, outbound_id: int | None = None, draft_id: int | None = None
+    ) -> RetryOutcome:
+        """A person's "Retry sending": :func:`~bot.mail.smtp.retry_sending` (the CLI's
+        retry), then wake this process's sender and tell the consoles."""
+        outcome = retry_sending(
+            self.session_factory,
+            actor=actor,
+            outbound_id=outbound_id,
+            draft_id=draft_id,
+            now=self.clock(),
+        )
+        if outcome.queued:
+            if self.sender is not None:
+                self.sender.wake()
+            if self.events is not None:
+                self.events.publish(
+                    topic=AGENTS_TOPIC,
+                    type="conversation_updated",
+                    data={
+                        "conversation_id": outcome.conversation_id,
+                        "draft_id": outcome.draft_id,
+                        "outbox_id": outcome.outbound_id,
+                        "mail_retry": True,
+                    },
+                )
+        return outcome
+
+    def conversation_mail(self, *, conversation_id: str) -> ConversationMail:
+        with self.session_factory() as session:
+            return conversation_mail(session, conversation_id=conversation_id)
+
+    def delivery(self, *, outbound_id: int) -> Delivery:
+        with self.session_factory() as session:
+            return delivery(session, outbound_id=outbound_id)
+
+    def failed_deliveries(self, *, limit: int = 100) -> list[Delivery]:
+        with self.session_factory() as session:
+            return failed_deliveries(session, limit=limit)
+
+    def kept_aside(self, *, kinds: Iterable[str] = KEPT_ASIDE, limit: int = 200) -> list[KeptMail]:
+        with self.session_factory() as session:
+            return kept_aside(session, kinds=list(kinds), limit=limit)
+
+    def attachment(self, *, inbound_id: int, index: int) -> Download:
+        with self.session_factory() as session:
+            return attachment_download(session, self.files, inbound_id=inbound_id, index=index)
+
+    def raw_mail(self, *, inbound_id: int) -> Download:
+        with self.session_factory() as session:
+            return raw_download(session, self.files, inbound_id=inbound_id)
 
     def check(self) -> list[CheckLine]:
         """Log in to each configured server once; one line each (``mail check``)."""
@@ -147,8 +245,9 @@ class MailChannel:
             idle = "IDLE" if client.has_capability("IDLE") else "polling"
             count = int(selected.get(b"EXISTS", 0))
         except (client.Error, OSError) as exc:
-            return CheckLine(False, f"imap {server}: FAILED — cannot open the folder "
-                                    f"({type(exc).__name__})")
+            return CheckLine(
+                False, f"imap {server}: FAILED — cannot open the folder ({type(exc).__name__})"
+            )
         finally:
             with contextlib.suppress(client.Error, OSError):
                 client.logout()
@@ -157,8 +256,9 @@ class MailChannel:
     def _check_smtp(self) -> CheckLine:
         server = self.config.smtp
         if server is None or self.sender is None:
-            return CheckLine(False, "smtp: not configured (DRAFTDESK_MAIL_SMTP_URL and "
-                                    "DRAFTDESK_MAIL_FROM)")
+            return CheckLine(
+                False, "smtp: not configured (DRAFTDESK_MAIL_SMTP_URL and DRAFTDESK_MAIL_FROM)"
+            )
         try:
             smtp = connect(self.sender.config)
         except smtplib.SMTPAuthenticationError as exc:
@@ -166,12 +266,15 @@ class MailChannel:
         except MailServerError as exc:
             return CheckLine(False, f"smtp {server}: FAILED — {exc.message}")
         except (OSError, smtplib.SMTPException) as exc:
-            return CheckLine(False, f"smtp {server}: FAILED — cannot connect "
-                                    f"({type(exc).__name__})")
+            return CheckLine(
+                False, f"smtp {server}: FAILED — cannot connect ({type(exc).__name__})"
+            )
         try:
             smtp.quit()
         except (OSError, smtplib.SMTPException):
             smtp.close()
         who = "logged in" if server.username else "no login"
-        return CheckLine(True, f"smtp {server}: ok — {who}, {server.security}, "
-                               f"sending as {self.config.from_address}")
+        return CheckLine(
+            True,
+            f"smtp {server}: ok — {who}, {server.security}, sending as {self.config.from_address}",
+        )

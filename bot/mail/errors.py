@@ -2,8 +2,10 @@
 
     MailError
      ├── MailConfigError        422  mail_config_invalid
-     └── MailServerError        502  mail_server_unreachable | mail_login_refused |
-                                     mail_tls_unavailable
+     ├── MailServerError        502  mail_server_unreachable | mail_login_refused |
+     │                               mail_tls_unavailable
+     ├── MailNotFound           404  mail_not_found (no such stored mail, file or reply)
+     └── NothingToRetry         409  nothing_to_retry (the reply was delivered)
 
 A reply the relay would not take is refused in the approval as the workflow's
 ``InvalidMessage`` (``reply_too_long_for_marketplace``).
@@ -32,3 +34,13 @@ class MailConfigError(MailError):
 class MailServerError(MailError):
     code = "mail_server_unreachable"
     status = 502
+
+
+class MailNotFound(MailError):
+    code = "mail_not_found"
+    status = 404
+
+
+class NothingToRetry(MailError):
+    code = "nothing_to_retry"
+    status = 409

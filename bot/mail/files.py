@@ -29,11 +29,28 @@ class MailFiles:
         digest = hashlib.sha256(attachment.data).hexdigest()
         safe = _UNSAFE.sub("_", attachment.filename).strip("._")[:80] or "file"
         path = self._write(Path("attachments") / digest[:2] / f"{digest}-{safe}", attachment.data)
-        return {"filename": attachment.filename, "content_type": attachment.content_type,
-                "size": len(attachment.data), "sha256": digest, "path": path}
+        return {
+            "filename": attachment.filename,
+            "content_type": attachment.content_type,
+            "size": len(attachment.data),
+            "sha256": digest,
+            "path": path,
+        }
 
     def path_of(self, relative: str) -> Path:
         return self.root / relative
+
+    def existing(self, relative: str) -> Path | None:
+        """The stored file at ``relative`` — None when it is missing or would lie outside
+        the root (a recorded path is never trusted to stay inside it)."""
+        root = self.root.resolve()
+        try:
+            target = (root / relative).resolve()
+        except (OSError, ValueError):
+            return None
+        if not target.is_relative_to(root) or target == root or not target.is_file():
+            return None
+        return target
 
     def _write(self, relative: Path, data: bytes) -> str:
         target = self.root / relative

@@ -14,7 +14,7 @@ import logging
 import re
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +78,10 @@ class MailInbox:
     files: MailFiles
     rules: SenderRules = field(default_factory=SenderRules)
     clock: Clock = utcnow
+    # Reads an order the store does not know from the marketplace (the Selling Partner API,
+    # when configured) before the buyer's message is queued for drafting. Its failure never
+    # stops the mail from being stored: the draft is then made as without it.
+    fetch_order: Callable[[str], object] | None = None
 
     def store(self, raw: bytes, *, source: str) -> StoredMail:
         """Store ``raw`` once; a second delivery of the same mail returns ``duplicate``."""
@@ -113,6 +117,8 @@ class MailInbox:
         self, parsed: ParsedMail, verdict: SenderVerdict, record: dict[str, Any]
     ) -> StoredMail:
         assert parsed.from_address is not None
+        if parsed.order_id and self.fetch_order is not None:
+            self._fetch_order(parsed.order_id, message_id=parsed.message_id)
         conversation_id = self._thread_for(parsed, verdict)
         text = message_text(parsed, attachments=record["attachments"],
                             max_chars=self.workflow.config.max_message_chars)
@@ -132,6 +138,23 @@ class MailInbox:
             return StoredMail(kind="duplicate", message_id=parsed.message_id)
         return StoredMail(kind="buyer", message_id=parsed.message_id,
                           conversation_id=conversation_id, reason=verdict.reason)
+
+    def _fetch_order(self, order_id: str, *, message_id: str) -> None:
+        assert self.fetch_order is not None
+        try:
+            outcome = self.fetch_order(order_id)
+        except Exception as exc:  # never lose or hold back the mail for the marketplace
+            log.warning(
+                "mail %s: order %s could not be read from the marketplace (%s: %s); "
+                "drafting without it",
+                message_id,
+                order_id,
+                type(exc).__name__,
+                getattr(exc, "message", None) or exc,
+            )
+            return
+        if outcome != "known":
+            log.info("mail %s: order %s from the marketplace: %s", message_id, order_id, outcome)
 
     def _thread_for(self, parsed: ParsedMail, verdict: SenderVerdict) -> str:
         """The conversation of this relay address + order, created on first contact."""

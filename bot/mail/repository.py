@@ -27,6 +27,21 @@ def list_inbound(
     return list(session.execute(query.order_by(InboundMail.id.desc()).limit(limit)).scalars())
 
 
+def buyer_mails_of_conversation(session: Session, *, conversation_id: str) -> list[InboundMail]:
+    """The relay mails stored as the conversation's buyer messages, oldest first."""
+    return list(
+        session.execute(
+            select(InboundMail)
+            .where(
+                InboundMail.conversation_id == conversation_id,
+                InboundMail.kind == "buyer",
+                InboundMail.buyer_message_id.is_not(None),
+            )
+            .order_by(InboundMail.id)
+        ).scalars()
+    )
+
+
 def find_thread(session: Session, *, relay_address: str, order_key: str) -> MailThread | None:
     return session.execute(
         select(MailThread).where(
@@ -83,17 +98,63 @@ def claim_next_outbound(session: Session, *, now: datetime) -> OutboundMail | No
 
 def lock_outbound(session: Session, *, outbound_id: int) -> OutboundMail | None:
     return session.execute(
-        select(OutboundMail).where(OutboundMail.id == outbound_id).with_for_update()
+        select(OutboundMail)
+        .where(OutboundMail.id == outbound_id)
+        .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
 
 
+def outbound_of_draft(session: Session, *, draft_id: int) -> OutboundMail | None:
+    """The reply by e-mail of an approved draft (one seller message, so one row)."""
+    return session.execute(
+        select(OutboundMail)
+        .where(OutboundMail.draft_id == draft_id)
+        .order_by(OutboundMail.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def outbound_of_conversation(session: Session, *, conversation_id: str) -> list[OutboundMail]:
+    """Every reply by e-mail in the conversation, oldest first."""
+    return list(
+        session.execute(
+            select(OutboundMail)
+            .where(OutboundMail.conversation_id == conversation_id)
+            .order_by(OutboundMail.id)
+        ).scalars()
+    )
+
+
+def other_failed_outbound(session: Session, *, conversation_id: str, besides: int) -> bool:
+    """Whether another reply of the conversation is still undelivered."""
+    return (
+        session.execute(
+            select(OutboundMail.id)
+            .where(
+                OutboundMail.conversation_id == conversation_id,
+                OutboundMail.status == "failed",
+                OutboundMail.id != besides,
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
 def list_outbound(
-    session: Session, *, statuses: Collection[str] | None = None, limit: int = 100
+    session: Session,
+    *,
+    statuses: Collection[str] | None = None,
+    limit: int = 100,
+    created_after: datetime | None = None,
 ) -> list[OutboundMail]:
+    """Newest first."""
     query = select(OutboundMail)
     if statuses is not None:
         query = query.where(OutboundMail.status.in_(list(statuses)))
+    if created_after is not None:
+        query = query.where(OutboundMail.created_at >= created_after)
     return list(session.execute(query.order_by(OutboundMail.id.desc()).limit(limit)).scalars())
 
 
@@ -106,8 +167,11 @@ def save_cursor(
 ) -> None:
     cursor = session.get(MailboxCursor, mailbox, with_for_update=True)
     if cursor is None:
-        session.add(MailboxCursor(mailbox=mailbox, uid_validity=uid_validity,
-                                  last_uid=last_uid, updated_at=now))
+        session.add(
+            MailboxCursor(
+                mailbox=mailbox, uid_validity=uid_validity, last_uid=last_uid, updated_at=now
+            )
+        )
         return
     if cursor.uid_validity == uid_validity and cursor.last_uid >= last_uid:
         return

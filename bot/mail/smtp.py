@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 from tenacity import (
     Retrying,
@@ -33,12 +34,15 @@ from bot.conversations.states import MessageRole, MessageStatus
 from bot.events import AGENTS_TOPIC, EventPublisher
 from bot.mail import repository as repo
 from bot.mail.endpoints import MailServer
-from bot.mail.errors import MailError, MailServerError
+from bot.mail.errors import MailError, MailNotFound, MailServerError, NothingToRetry
 from bot.mail.models import OutboundMail
 from bot.mail.outbox import compose
 from knowledge_base.clock import Clock, utcnow
 
 log = logging.getLogger(__name__)
+
+# Why a conversation waits for a person after a refusal (its ``needs_person_reason``).
+NOT_DELIVERED = "mail_not_delivered"
 
 
 class _Transient(MailError):
@@ -111,8 +115,9 @@ class MailSender:
     def start(self) -> None:
         if self._thread is None:
             self._stop.clear()
-            self._thread = threading.Thread(target=self.run_forever, name="mail-sender",
-                                            daemon=True)
+            self._thread = threading.Thread(
+                target=self.run_forever, name="mail-sender", daemon=True
+            )
             self._thread.start()
 
     def stop(self, *, timeout: float = 10.0) -> None:
@@ -146,13 +151,20 @@ class MailSender:
     def _may_resend(self, row: OutboundMail, *, now: datetime) -> bool:
         """A row a crashed sender left ``sending``: settle it, or say it may go again."""
         if row.copy_seen_at is not None:
-            self._settle(row, status="sent", now=now,
-                         server_reply="confirmed by its copy in the mailbox")
+            self._settle(
+                row, status="sent", now=now, server_reply="confirmed by its copy in the mailbox"
+            )
             return False
         if self.config.copy_to is None:
-            self._settle(row, status="failed", now=now, error=(
-                "the sender stopped while sending and there is no copy to check: look in "
-                "the Sent folder, then retry or mark it handled"))
+            self._settle(
+                row,
+                status="failed",
+                now=now,
+                error=(
+                    "the sender stopped while sending and there is no copy to check: look in "
+                    "the Sent folder, then retry or mark it handled"
+                ),
+            )
             return False
         started = row.send_started_at or now
         settle_at = started + timedelta(seconds=self.config.in_doubt_grace_seconds)
@@ -204,7 +216,12 @@ class MailSender:
         self._stop.wait(seconds)
 
     def _finish(
-        self, outbound_id: int, token: str, *, status: str, server_reply: str | None = None,
+        self,
+        outbound_id: int,
+        token: str,
+        *,
+        status: str,
+        server_reply: str | None = None,
         error: str | None = None,
     ) -> None:
         now = self.clock()
@@ -227,13 +244,19 @@ class MailSender:
                 row.claim_token = None
                 row.claim_expires_at = None
                 row.last_error = (error or "")[:500]
-                log.warning("reply %s not sent yet (attempt %d): %s", row.message_id,
-                            row.attempts, error)
+                log.warning(
+                    "reply %s not sent yet (attempt %d): %s", row.message_id, row.attempts, error
+                )
                 return
             self._settle(row, status=status, now=now, server_reply=server_reply, error=error)
 
     def _settle(
-        self, row: OutboundMail, *, status: str, now: datetime, server_reply: str | None = None,
+        self,
+        row: OutboundMail,
+        *,
+        status: str,
+        now: datetime,
+        server_reply: str | None = None,
         error: str | None = None,
     ) -> None:
         session = Session.object_session(row)
@@ -256,37 +279,130 @@ class MailSender:
             session, conversation_id=row.conversation_id
         )
         conversation.needs_person = True
-        conversation.needs_person_reason = "mail_not_delivered"
+        conversation.needs_person_reason = NOT_DELIVERED
         conversation.updated_at = now
         note = f"The reply could not be delivered by e-mail: {row.last_error}"
         conversations_repo.add_message(
-            session, conversation_id=row.conversation_id, role=MessageRole.SYSTEM,
-            text=note[:2000], status=MessageStatus.SENT, now=now,
+            session,
+            conversation_id=row.conversation_id,
+            role=MessageRole.SYSTEM,
+            text=note[:2000],
+            status=MessageStatus.SENT,
+            now=now,
         )
         conversations_repo.add_review_event(
-            session, conversation_id=row.conversation_id, draft_id=row.draft_id,
-            actor="mail", action="delivery_failed", now=now, note=row.last_error,
+            session,
+            conversation_id=row.conversation_id,
+            draft_id=row.draft_id,
+            actor="mail",
+            action="delivery_failed",
+            now=now,
+            note=row.last_error,
         )
         if self.events is not None:
-            self.events.publish(topic=AGENTS_TOPIC, type="conversation_updated",
-                                data={"conversation_id": row.conversation_id,
-                                      "needs_person": True, "mail_not_delivered": True})
+            # Told after the commit: a console that re-reads at once must find the refusal.
+            events = self.events
+            data = {
+                "conversation_id": row.conversation_id,
+                "draft_id": row.draft_id,
+                "outbox_id": row.id,
+                "needs_person": True,
+                "mail_not_delivered": True,
+            }
+            event.listen(
+                session,
+                "after_commit",
+                lambda _session: events.publish(
+                    topic=AGENTS_TOPIC, type="conversation_updated", data=data
+                ),
+                once=True,
+            )
 
     def _backoff(self, attempt: int) -> float:
         delay = self.config.retry_base_seconds * (2 ** max(0, attempt - 1))
         return float(min(delay, self.config.retry_max_seconds))
 
 
-def retry_failed(session: Session, *, outbound_id: int) -> bool:
-    """A person asks to send a failed reply again (same Message-ID); True when queued."""
+def retry_failed(
+    session: Session, *, outbound_id: int, actor: str = "cli", now: datetime | None = None
+) -> bool:
+    """A person asks to send a failed reply again (same Message-ID); True when queued.
+
+    The one retry behind ``mail retry``, the console's and Slack's "Retry sending": the row
+    goes back to ``pending`` with fresh attempts (its last error is kept until it is sent),
+    the retry is recorded in the review log, and the conversation stops waiting for a person
+    because of this failure (a new refusal shows it again).
+    """
     row = repo.lock_outbound(session, outbound_id=outbound_id)
     if row is None or row.status != "failed":
         return False
+    now = now or utcnow()
     row.status = "pending"
     row.attempts = 0
     row.next_attempt_at = None
     row.send_started_at = None
+    conversation = conversations_repo.lock_conversation(
+        session, conversation_id=row.conversation_id
+    )
+    if conversation.needs_person_reason == NOT_DELIVERED and not repo.other_failed_outbound(
+        session, conversation_id=row.conversation_id, besides=row.id
+    ):
+        conversation.needs_person = False
+        conversation.needs_person_reason = None
+        conversation.updated_at = now
+    conversations_repo.add_review_event(
+        session,
+        conversation_id=row.conversation_id,
+        draft_id=row.draft_id,
+        actor=actor,
+        action="delivery_retried",
+        now=now,
+        note=row.last_error,
+    )
     return True
+
+
+@dataclass(frozen=True)
+class RetryOutcome:
+    """What "Retry sending" did; ``queued`` is False when the reply was already waiting."""
+
+    outbound_id: int
+    conversation_id: str
+    draft_id: int | None
+    queued: bool
+
+
+def retry_sending(
+    session_factory: sessionmaker[Session],
+    *,
+    actor: str,
+    outbound_id: int | None = None,
+    draft_id: int | None = None,
+    now: datetime | None = None,
+) -> RetryOutcome:
+    """Queue a failed reply (by its outbox row or its draft) again with :func:`retry_failed`.
+
+    Idempotent: a reply already waiting to be sent is left alone (``queued`` False).
+    Raises :class:`MailNotFound` when there is no such reply by e-mail and
+    :class:`NothingToRetry` when it was delivered.
+    """
+    with session_factory() as session, session.begin():
+        row: OutboundMail | None = None
+        if outbound_id is not None:
+            row = session.get(OutboundMail, outbound_id)
+        elif draft_id is not None:
+            row = repo.outbound_of_draft(session, draft_id=draft_id)
+        if row is None:
+            raise MailNotFound("there is no reply by e-mail to send again")
+        queued = retry_failed(session, outbound_id=row.id, actor=actor, now=now)
+        if not queued and row.status == "sent":
+            raise NothingToRetry("the reply was delivered: there is nothing to send again")
+        return RetryOutcome(
+            outbound_id=row.id,
+            conversation_id=row.conversation_id,
+            draft_id=row.draft_id,
+            queued=queued,
+        )
 
 
 def connect(config: SenderConfig) -> smtplib.SMTP:
@@ -295,8 +411,9 @@ def connect(config: SenderConfig) -> smtplib.SMTP:
     context = server.ssl_context(config.ca_file)
     smtp: smtplib.SMTP
     if server.security == "tls":
-        smtp = smtplib.SMTP_SSL(server.host, server.port, timeout=config.timeout_seconds,
-                                context=context)
+        smtp = smtplib.SMTP_SSL(
+            server.host, server.port, timeout=config.timeout_seconds, context=context
+        )
     else:
         smtp = smtplib.SMTP(server.host, server.port, timeout=config.timeout_seconds)
     try:
@@ -306,8 +423,9 @@ def connect(config: SenderConfig) -> smtplib.SMTP:
                 smtp.starttls(context=context)
                 smtp.ehlo()
             elif server.security == "starttls":
-                raise MailServerError(f"the SMTP server {server} does not offer STARTTLS",
-                                      code="mail_tls_unavailable")
+                raise MailServerError(
+                    f"the SMTP server {server} does not offer STARTTLS", code="mail_tls_unavailable"
+                )
         if server.username:
             smtp.login(server.username, server.password or "")
     except BaseException:
@@ -341,8 +459,9 @@ def send_once(config: SenderConfig, data: bytes, recipients: list[str]) -> str:
             _check(exc.smtp_code, exc.smtp_error, "DATA")
             raise _Transient(f"DATA: unexpected answer {exc.smtp_code}") from exc
         except OSError as exc:  # includes SMTPServerDisconnected and timeouts
-            raise _InDoubt(f"the connection dropped after the data was sent "
-                           f"({type(exc).__name__})") from exc
+            raise _InDoubt(
+                f"the connection dropped after the data was sent ({type(exc).__name__})"
+            ) from exc
         _check(code, answer, "DATA")
         return f"{code} {answer.decode('utf-8', 'replace')}"[:500]
     except (OSError, smtplib.SMTPServerDisconnected) as exc:

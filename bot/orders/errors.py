@@ -47,3 +47,24 @@ class SellingPartnerRateLimited(SellingPartnerApiError):
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class SellingPartnerCredentialsRefused(SellingPartnerApiError):
+    """Login with Amazon refused the refresh token, client id or client secret."""
+
+    code = "sp_api_credentials_refused"
+    status = 502
+
+
+class SellingPartnerNotConfigured(OrdersError):
+    """The Selling Partner API settings are missing or incomplete."""
+
+    code = "sp_api_not_configured"
+    status = 409
+
+
+class OrderSyncBusy(OrdersError):
+    """Another process is syncing orders right now."""
+
+    code = "order_sync_busy"
+    status = 409

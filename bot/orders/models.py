@@ -65,3 +65,23 @@ class OrderItem(Base):
     quantity_shipped: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     order: Mapped[Order] = relationship(back_populates="items")
+
+
+class OrderSyncState(Base):
+    """How far the marketplace's orders have been read, and who is reading them now.
+
+    ``synced_until``: every order changed up to this moment has been imported (the next
+    sync asks only for later changes). A sync holds the lease (``lease_owner`` until
+    ``lease_until``, renewed as it goes), so several processes never sync at once.
+    """
+
+    __tablename__ = "order_sync_state"
+
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    synced_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -2,12 +2,13 @@
 
 Every call waits for a token of its operation's documented usage plan and retries HTTP 429
 (honouring ``Retry-After``) and 5xx answers with back-off. The base URL and the access token
-are parameters: the caller (the composition root) owns the LWA token exchange.
+are parameters: the caller (the composition root) owns the LWA token exchange and passes
+either a fixed token or a callable that returns a current one (:mod:`bot.orders.lwa`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
+from bot.orders.backoff import wait_seconds
 from bot.orders.errors import SellingPartnerApiError, SellingPartnerRateLimited
 from bot.orders.ratelimit import RateLimit, RateLimitClock, SystemClock, TokenBucket
 from knowledge_base.clock import utcnow
@@ -44,6 +46,9 @@ class OrdersPage:
 
     orders: list[dict[str, Any]]
     next_token: str | None
+    # The upper bound the API applied (``LastUpdatedBefore``/``CreatedBefore`` of the
+    # answer): every order updated up to it has been listed. None when the API does not say.
+    listed_until: datetime | None = None
 
 
 def _retry_after_seconds(value: str | None) -> float | None:
@@ -60,6 +65,17 @@ def _retry_after_seconds(value: str | None) -> float | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return max(0.0, (moment - utcnow()).total_seconds())
+
+
+def _iso_moment(value: Any) -> datetime | None:
+    """An ISO 8601 time of an answer as an aware UTC datetime (None when absent or odd)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _error_text(response: httpx.Response) -> str:
@@ -81,7 +97,7 @@ class SellingPartnerOrdersClient:
         self,
         *,
         base_url: str,
-        access_token: str,
+        access_token: str | Callable[[], str],
         http_client: httpx.Client | None = None,
         clock: RateLimitClock | None = None,
         rate_limits: Mapping[str, RateLimit] = DOCUMENTED_RATE_LIMITS,
@@ -92,8 +108,8 @@ class SellingPartnerOrdersClient:
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=timeout_seconds)
         self._base_url = base_url.rstrip("/")
+        self._access_token = access_token
         self._headers = {
-            "x-amz-access-token": access_token,
             "accept": "application/json",
             "user-agent": "draftdesk/0.1 (Language=Python)",
         }
@@ -122,19 +138,18 @@ class SellingPartnerOrdersClient:
             self._http.close()
 
     def _wait_seconds(self, state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome is not None else None
-        retry_after = getattr(error, "retry_after", None)
-        if isinstance(retry_after, int | float):
-            return min(float(retry_after), self._max_backoff)
-        return float(min(2 ** (state.attempt_number - 1), self._max_backoff))
+        return wait_seconds(state, max_backoff=self._max_backoff)
 
     def _send(self, operation: str, path: str, params: Mapping[str, str]) -> httpx.Response:
         bucket = self._buckets.get(operation)
         if bucket is not None:
             bucket.acquire()
+        token = self._access_token if isinstance(self._access_token, str) else self._access_token()
         try:
             response = self._http.get(
-                f"{self._base_url}{path}", params=dict(params), headers=self._headers
+                f"{self._base_url}{path}",
+                params=dict(params),
+                headers={**self._headers, "x-amz-access-token": token},
             )
         except httpx.TransportError as exc:
             raise _ServerTrouble(
@@ -167,6 +182,14 @@ class SellingPartnerOrdersClient:
             with attempt:
                 response = self._send(operation, path, params)
         assert response is not None  # tenacity either returned a response or re-raised
+        forget = getattr(self._access_token, "forget", None)
+        if response.status_code == 403 and callable(forget):
+            # An access token can expire between our cache's check and the server's: get a
+            # fresh one and ask once more (a refused app stays refused and is reported).
+            forget()
+            for attempt in retrying.copy():
+                with attempt:
+                    response = self._send(operation, path, params)
         return response
 
     @staticmethod
@@ -204,7 +227,13 @@ class SellingPartnerOrdersClient:
             params["OrderStatuses"] = ",".join(order_statuses)
         payload = self._payload("getOrders", self._get("getOrders", ORDERS_PATH, params))
         orders = payload.get("Orders") or []
-        return OrdersPage(orders=list(orders), next_token=payload.get("NextToken") or None)
+        return OrdersPage(
+            orders=list(orders),
+            next_token=payload.get("NextToken") or None,
+            listed_until=_iso_moment(
+                payload.get("LastUpdatedBefore") or payload.get("CreatedBefore")
+            ),
+        )
 
     def iter_orders(
         self,

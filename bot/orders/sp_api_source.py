@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -84,8 +85,42 @@ def order_from_sp_api(
     )
 
 
+def _mapped(
+    raw: Mapping[str, Any],
+    items: Sequence[Mapping[str, Any]],
+    *,
+    timezone: str,
+    sku_categories: Mapping[str, str] | None,
+) -> OrderUpsert | ImportFailure:
+    """The order, or why it cannot be imported (never raised: one bad order is listed)."""
+    order_id = str(raw.get("AmazonOrderId", ""))
+    try:
+        return order_from_sp_api(raw, items, timezone=timezone, sku_categories=sku_categories)
+    except UnknownOrderStatus as exc:
+        return ImportFailure(order_id=order_id, error=exc.message)
+    except (ValidationError, ValueError, TypeError) as exc:
+        return ImportFailure(order_id=order_id, error=" ".join(str(exc).split()))
+
+
+def _add(batch: SourceBatch, result: OrderUpsert | ImportFailure) -> None:
+    if isinstance(result, ImportFailure):
+        batch.failed.append(result)
+    else:
+        batch.orders.append(result)
+        batch.rows += 1
+
+
+@dataclass
+class OrdersPageBatch:
+    """One ``getOrders`` page with the items of its orders, mapped."""
+
+    batch: SourceBatch
+    listed_until: datetime | None
+
+
 class SellingPartnerOrderSource:
-    """Orders created since ``created_after`` in the given marketplaces, read via the API."""
+    """Orders created since ``created_after`` — or changed since ``last_updated_after`` — in
+    the given marketplaces, read via the API."""
 
     name = "sp_api"
 
@@ -94,35 +129,89 @@ class SellingPartnerOrderSource:
         *,
         client: SellingPartnerOrdersClient,
         marketplace_ids: Sequence[str],
-        created_after: datetime,
+        created_after: datetime | None = None,
+        last_updated_after: datetime | None = None,
         timezone: str = DEFAULT_ORDER_TIMEZONE,
         sku_categories: Mapping[str, str] | None = None,
     ) -> None:
+        if (created_after is None) == (last_updated_after is None):
+            raise ValueError("give exactly one of created_after and last_updated_after")
         self._client = client
         self._marketplace_ids = list(marketplace_ids)
         self._created_after = created_after
+        self._last_updated_after = last_updated_after
         self._timezone = timezone
         self._sku_categories = sku_categories
+        # What the API said it listed up to (its ``LastUpdatedBefore``), after ``read``.
+        self.listed_until: datetime | None = None
+
+    def pages(self) -> Iterator[OrdersPageBatch]:
+        """Page after page of ``getOrders`` (following ``NextToken``), each with its items.
+        API failures (still rate limited after the retries, HTTP errors) raise."""
+        token: str | None = None
+        listed_until: datetime | None = None
+        while True:
+            page = self._client.get_orders(
+                marketplace_ids=self._marketplace_ids,
+                created_after=None if token else self._created_after,
+                last_updated_after=None if token else self._last_updated_after,
+                next_token=token,
+            )
+            listed_until = listed_until or page.listed_until
+            batch = SourceBatch()
+            for raw in page.orders:
+                items = self._client.get_order_items(str(raw.get("AmazonOrderId", "")))
+                _add(
+                    batch,
+                    _mapped(
+                        raw, items, timezone=self._timezone, sku_categories=self._sku_categories
+                    ),
+                )
+            yield OrdersPageBatch(batch=batch, listed_until=listed_until)
+            if not page.next_token:
+                return
+            token = page.next_token
 
     def read(self) -> SourceBatch:
         """Every order with its items; an order that cannot be mapped is listed, not raised.
         API failures (still rate limited after the retries, HTTP errors) do raise."""
         batch = SourceBatch()
-        for raw in self._client.iter_orders(
-            marketplace_ids=self._marketplace_ids, created_after=self._created_after
-        ):
-            order_id = str(raw.get("AmazonOrderId", ""))
-            items = self._client.get_order_items(order_id)
-            try:
-                order = order_from_sp_api(
-                    raw, items, timezone=self._timezone, sku_categories=self._sku_categories
-                )
-            except UnknownOrderStatus as exc:
-                batch.failed.append(ImportFailure(order_id=order_id, error=exc.message))
-                continue
-            except (ValidationError, ValueError, TypeError) as exc:
-                batch.failed.append(ImportFailure(order_id=order_id, error=str(exc)))
-                continue
-            batch.orders.append(order)
-            batch.rows += 1
+        for page in self.pages():
+            batch.orders.extend(page.batch.orders)
+            batch.failed.extend(page.batch.failed)
+            batch.rows += page.batch.rows
+            self.listed_until = page.listed_until
+        return batch
+
+
+class SellingPartnerOrderById:
+    """One order, read with ``getOrder`` and ``getOrderItems`` (a buyer wrote about it)."""
+
+    name = "sp_api"
+
+    def __init__(
+        self,
+        *,
+        client: SellingPartnerOrdersClient,
+        order_id: str,
+        timezone: str = DEFAULT_ORDER_TIMEZONE,
+        sku_categories: Mapping[str, str] | None = None,
+    ) -> None:
+        self._client = client
+        self.order_id = order_id
+        self._timezone = timezone
+        self._sku_categories = sku_categories
+        self.found: bool | None = None  # after ``read``: did the API know the order?
+
+    def read(self) -> SourceBatch:
+        """The order (empty when the API does not know it); API failures raise."""
+        batch = SourceBatch()
+        raw = self._client.get_order(self.order_id)
+        self.found = raw is not None
+        if raw is None:
+            return batch
+        items = self._client.get_order_items(self.order_id)
+        _add(
+            batch, _mapped(raw, items, timezone=self._timezone, sku_categories=self._sku_categories)
+        )
         return batch

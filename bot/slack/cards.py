@@ -22,6 +22,9 @@ REJECT = "draft_reject"
 ESCALATE = "draft_escalate"
 NO_RESPONSE = "draft_no_response"
 ACTION_IDS = (APPROVE, EDIT, REJECT, ESCALATE, NO_RESPONSE)
+# After a decision: send again a reply the mail server refused (Amazon inbox, issue 14).
+RETRY_SENDING = "mail_retry_sending"
+DELIVERY_ACTION_IDS = (RETRY_SENDING,)
 
 SECTION_LIMIT = 3000  # Slack refuses section text longer than this
 _HEADER_LIMIT = 150
@@ -50,6 +53,22 @@ class CardView:
     @property
     def edited(self) -> bool:
         return self.final_text is not None and self.final_text != self.reply.text
+
+
+@dataclass(frozen=True)
+class DeliveryNotice:
+    """How an approved reply fared by e-mail: ``failed`` (refused for good, with the
+    server's answer), ``waiting`` (queued again) or ``sent``."""
+
+    state: str
+    to_address: str
+    error: str | None = None
+    server_reply: str | None = None
+    retried_by: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.state == "failed"
 
 
 def escape(text: str) -> str:
@@ -110,8 +129,10 @@ def _facts(view: CardView, now: datetime) -> Block:
             {"type": "mrkdwn", "text": f"*Confidence*\n{reply.confidence:.2f} ({kind})"},
             {"type": "mrkdwn", "text": f"*Topic*\n{escape(topic)}"},
             {"type": "mrkdwn", "text": f"*Language · mood*\n{reply.language} · {reply.sentiment}"},
-            {"type": "mrkdwn",
-             "text": f"*Reply due*\n{slack_date(view.due_at)} ({time_left(view.due_at, now)})"},
+            {
+                "type": "mrkdwn",
+                "text": f"*Reply due*\n{slack_date(view.due_at)} ({time_left(view.due_at, now)})",
+            },
         ],
     }
 
@@ -133,16 +154,16 @@ def _order(view: CardView) -> Block | None:
         return None
     parts = [f"`{escape(order.order_id)}` · {escape(order.status)}"]
     for label, value in (
-        ("purchased", order.purchase_date), ("shipped", order.shipped_at),
-        ("expected", order.estimated_delivery), ("delivered", order.delivered_at),
+        ("purchased", order.purchase_date),
+        ("shipped", order.shipped_at),
+        ("expected", order.estimated_delivery),
+        ("delivered", order.delivered_at),
     ):
         if value is not None:
             parts.append(f"{label} {value.isoformat()}")
     if order.carrier or order.tracking_number:
         parts.append(escape(f"{order.carrier or 'carrier'} {order.tracking_number or ''}".strip()))
-    items = "\n".join(
-        f"• {item.quantity} × {escape(item.title)}" for item in order.items[:5]
-    )
+    items = "\n".join(f"• {item.quantity} × {escape(item.title)}" for item in order.items[:5])
     return _section("*Order*\n" + " · ".join(parts) + (f"\n{items}" if items else ""))
 
 
@@ -176,7 +197,9 @@ def _buttons(draft_id: int) -> Block:
 
     def button(action_id: str, label: str, style: str | None = None) -> Block:
         element: Block = {
-            "type": "button", "action_id": action_id, "value": value,
+            "type": "button",
+            "action_id": action_id,
+            "value": value,
             "text": {"type": "plain_text", "text": label},
         }
         if style:
@@ -202,7 +225,7 @@ _OUTCOMES = {
     "escalated": ":arrow_up: *Escalated to a lead* (decide it in the console)",
     "no_response_needed": ":zipper_mouth_face: *No response needed*",
     "superseded": ":leftwards_arrow_with_hook: *Superseded*: the buyer wrote again; "
-                  "the newer draft is in this thread",
+    "the newer draft is in this thread",
 }
 
 
@@ -221,13 +244,50 @@ def decision_line(view: CardView) -> str:
     return line
 
 
+def _delivery(view: CardView, notice: DeliveryNotice) -> list[Block]:
+    """The reply's fate by e-mail under the decision line; a refusal carries the button."""
+    to = f"`{escape(notice.to_address)}`"
+    if notice.state == "sent":
+        answer = ""
+        if notice.server_reply:
+            answer = f": {escape(clip(notice.server_reply, 300, note='…'))}"
+        return [_section(f":incoming_envelope: *Delivered by e-mail* to {to}{answer}")]
+    if notice.state == "waiting":
+        who = f", as {mention(notice.retried_by)} asked" if notice.retried_by else ""
+        return [_section(f":hourglass_flowing_sand: *Sending again by e-mail* to {to}{who}…")]
+    answer = clip(notice.error or "the mail server refused the reply", 1000, note="…")
+    return [
+        _section(
+            f":warning: *Not delivered by e-mail* to {to}. The mail server answered:\n"
+            f"{quote(answer)}\nFix what it names, then send it again: it goes out once, "
+            f"with its original Message-ID."
+        ),
+        {
+            "type": "actions",
+            "block_id": f"delivery_actions:{view.draft_id}",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": RETRY_SENDING,
+                    "value": str(view.draft_id),
+                    "style": "primary",
+                    "text": {"type": "plain_text", "text": "Retry sending"},
+                }
+            ],
+        },
+    ]
+
+
 def is_open(status: str) -> bool:
     """Cards of open drafts carry the buttons."""
     return status == "pending_review"
 
 
-def card_blocks(view: CardView, *, public_url: str, now: datetime) -> list[Block]:
-    """The card: buttons while the draft is open, the decision line once it is not."""
+def card_blocks(
+    view: CardView, *, public_url: str, now: datetime, delivery: DeliveryNotice | None = None
+) -> list[Block]:
+    """The card: buttons while the draft is open, the decision line once it is not, and
+    under it how the reply fared by e-mail when that is worth showing (``delivery``)."""
     buyer_text = "\n\n".join(view.buyer_messages) or "(no message text)"
     header = clip(f"Draft reply to {view.buyer} · #{view.draft_id}", _HEADER_LIMIT, note="…")
     reply_title = "*Draft reply*"
@@ -244,20 +304,34 @@ def card_blocks(view: CardView, *, public_url: str, now: datetime) -> list[Block
     blocks += [b for b in (_order(view), _verdicts(view)) if b is not None]
     blocks.append(_checks(view))
     console = f"{public_url.rstrip('/')}/console"
-    blocks.append({"type": "context", "elements": [{
-        "type": "mrkdwn",
-        "text": f"draft {view.draft_id} · conversation `{view.conversation_id}` · "
-                f"<{console}|open the console>",
-    }]})
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"draft {view.draft_id} · conversation `{view.conversation_id}` · "
+                    f"<{console}|open the console>",
+                }
+            ],
+        }
+    )
     if is_open(view.status):
         blocks.append(_buttons(view.draft_id))
     else:
         blocks.append(_section(decision_line(view)))
+        if delivery is not None:
+            blocks += _delivery(view, delivery)
     return blocks
 
 
-def card_text(view: CardView) -> str:
+def card_text(view: CardView, *, delivery: DeliveryNotice | None = None) -> str:
     """The notification text (and the fallback for clients without blocks)."""
     if is_open(view.status):
         return clip(f"Draft reply to {view.buyer} waits for review (#{view.draft_id})", 300)
+    if delivery is not None and delivery.failed:
+        return clip(
+            f"Draft #{view.draft_id} to {view.buyer}: {view.status}, but NOT DELIVERED by e-mail",
+            300,
+        )
     return clip(f"Draft #{view.draft_id} to {view.buyer}: {view.status}", 300)

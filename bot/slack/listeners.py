@@ -17,13 +17,22 @@ from slack_bolt import Ack, App
 
 from bot.conversations.context import validate_message_text
 from bot.conversations.errors import InvalidMessage
-from bot.slack.actions import APPROVE, ESCALATE, NO_RESPONSE, REJECT, SlackActions, SlackDecision
-from bot.slack.cards import ACTION_IDS
+from bot.slack.actions import (
+    APPROVE,
+    ESCALATE,
+    NO_RESPONSE,
+    REJECT,
+    RETRY_SENDING,
+    SlackActions,
+    SlackDecision,
+)
+from bot.slack.cards import ACTION_IDS, DELIVERY_ACTION_IDS
 from bot.slack.cards import APPROVE as APPROVE_ACTION
 from bot.slack.cards import EDIT as EDIT_ACTION
 from bot.slack.cards import ESCALATE as ESCALATE_ACTION
 from bot.slack.cards import NO_RESPONSE as NO_RESPONSE_ACTION
 from bot.slack.cards import REJECT as REJECT_ACTION
+from bot.slack.cards import RETRY_SENDING as RETRY_SENDING_ACTION
 from bot.slack.modals import (
     EDIT_CALLBACK,
     REASON_BLOCK,
@@ -34,7 +43,12 @@ from bot.slack.modals import (
 
 log = logging.getLogger(__name__)
 
-_DIRECT = {APPROVE_ACTION: APPROVE, ESCALATE_ACTION: ESCALATE, NO_RESPONSE_ACTION: NO_RESPONSE}
+_DIRECT = {
+    APPROVE_ACTION: APPROVE,
+    ESCALATE_ACTION: ESCALATE,
+    NO_RESPONSE_ACTION: NO_RESPONSE,
+    RETRY_SENDING_ACTION: RETRY_SENDING,
+}
 _MODALS = {EDIT_ACTION: "edit", REJECT_ACTION: "reject"}
 Payload = dict[str, Any]
 
@@ -69,9 +83,12 @@ def parse_click(body: Payload) -> Click | None:
     )
     message = body.get("message") or {}
     return Click(
-        action_id=str(action.get("action_id")), draft_id=draft_id, user_id=user_id,
+        action_id=str(action.get("action_id")),
+        draft_id=draft_id,
+        user_id=user_id,
         action_ts=str(action.get("action_ts") or body.get("trigger_id") or ""),
-        trigger_id=str(body.get("trigger_id") or ""), channel=channel,
+        trigger_id=str(body.get("trigger_id") or ""),
+        channel=channel,
         thread_ts=message.get("thread_ts"),
     )
 
@@ -84,7 +101,7 @@ def _draft_id_of(view: Payload) -> int | None:
 
 
 def register_listeners(app: App, actions: SlackActions, *, max_message_chars: int) -> None:
-    """Wire the five buttons and the two modals to ``actions``."""
+    """Wire the five buttons, "Retry sending" and the two modals to ``actions``."""
 
     def ack_now(ack: Ack) -> None:
         ack()
@@ -94,22 +111,33 @@ def register_listeners(app: App, actions: SlackActions, *, max_message_chars: in
         if click is None:
             log.warning("ignored a block action without a draft id")
             return
-        if not actions.allowed(user_id=click.user_id, channel=click.channel,
-                               thread_ts=click.thread_ts):
+        if not actions.allowed(
+            user_id=click.user_id, channel=click.channel, thread_ts=click.thread_ts
+        ):
             return
         if click.action_id in _MODALS:
             actions.open_modal(
-                kind=_MODALS[click.action_id], trigger_id=click.trigger_id,
-                draft_id=click.draft_id, user_id=click.user_id, channel=click.channel,
+                kind=_MODALS[click.action_id],
+                trigger_id=click.trigger_id,
+                draft_id=click.draft_id,
+                user_id=click.user_id,
+                channel=click.channel,
                 thread_ts=click.thread_ts,
             )
             return
-        actions.submit(SlackDecision(
-            key=click.key, draft_id=click.draft_id, user_id=click.user_id,
-            decision=_DIRECT[click.action_id], channel=click.channel, thread_ts=click.thread_ts,
-        ))
+        actions.submit(
+            SlackDecision(
+                key=click.key,
+                draft_id=click.draft_id,
+                user_id=click.user_id,
+                decision=_DIRECT[click.action_id],
+                channel=click.channel,
+                thread_ts=click.thread_ts,
+            )
+        )
 
-    pattern = re.compile("^(" + "|".join(re.escape(a) for a in ACTION_IDS) + ")$")
+    action_ids = (*ACTION_IDS, *DELIVERY_ACTION_IDS)
+    pattern = re.compile("^(" + "|".join(re.escape(a) for a in action_ids) + ")$")
     app.action(pattern)(ack=ack_now, lazy=[on_click])
 
     def refuse_closed(view: Payload) -> str | None:
@@ -120,8 +148,9 @@ def register_listeners(app: App, actions: SlackActions, *, max_message_chars: in
 
     def edit_input_problem(view: Payload) -> str | None:
         try:
-            validate_message_text(submitted_text(view, TEXT_BLOCK), max_chars=max_message_chars,
-                       what="reply")
+            validate_message_text(
+                submitted_text(view, TEXT_BLOCK), max_chars=max_message_chars, what="reply"
+            )
         except InvalidMessage as exc:
             return exc.message
         return None
@@ -151,11 +180,17 @@ def register_listeners(app: App, actions: SlackActions, *, max_message_chars: in
         channel, thread_ts = actions.where_is_card(draft_id)
         if not actions.allowed(user_id=user_id, channel=channel, thread_ts=thread_ts):
             return
-        actions.submit(SlackDecision(
-            key=f"view:{view.get('id')}", draft_id=draft_id, user_id=user_id,
-            decision=decision, text=submitted_text(view, block_id), channel=channel,
-            thread_ts=thread_ts,
-        ))
+        actions.submit(
+            SlackDecision(
+                key=f"view:{view.get('id')}",
+                draft_id=draft_id,
+                user_id=user_id,
+                decision=decision,
+                text=submitted_text(view, block_id),
+                channel=channel,
+                thread_ts=thread_ts,
+            )
+        )
 
     # Bolt runs lazy listeners whatever ack() answered: input refused inside the modal must
     # not be applied (the user fixes it and submits the same view again). A draft decided

@@ -10,7 +10,13 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from bot.services import Services, build_services, start_event_relay, start_mail
+from bot.services import (
+    Services,
+    build_services,
+    start_event_relay,
+    start_mail,
+    start_order_sync,
+)
 from bot.settings import Settings
 from bot.slack.http import install_slack
 from bot.web.access_log import install_access_log_redaction
@@ -55,6 +61,7 @@ def start_background(services: Services, settings: Settings) -> DraftingWorker |
     """Cross-process events on PostgreSQL, and the in-process drafting worker if enabled."""
     on_postgres = start_event_relay(services)
     start_mail(services)  # the Amazon inbox's poller and sender, when configured
+    start_order_sync(services)  # orders from the marketplace, when configured
     if not settings.worker_in_process:
         return None
     # Embedded (SQLite) means one worker: claims left in the database are from a dead run.

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from bot.accounts.credentials import tokens_match
@@ -25,6 +25,10 @@ from bot.accounts.service import (
 from bot.conversations.errors import BlockedByChecks, WorkflowError
 from bot.conversations.service import Workflow
 from bot.conversations.states import DraftStatus
+from bot.mail.channel import MailChannel
+from bot.mail.errors import MailNotFound, NothingToRetry
+from bot.mail.imap import MailboxStatus
+from bot.mail.views import KEPT_ASIDE, Download
 from bot.web.auth import (
     LOGIN_CSRF_COOKIE,
     clear_session_cookie,
@@ -59,6 +63,21 @@ MESSAGES = {
     "redraft": "Queued for a new draft.",
     "order_bound": "Order bound to the conversation; the reply is drafted again with it.",
     "closed": "Closed without a reply.",
+    "retry_queued": "Queued to send again: the reply goes out with its original Message-ID.",
+    "retry_waiting": "This reply is already waiting to be sent.",
+}
+# The kept-aside mail page's filters (``draftdesk mail list --kind``).
+KEPT_ASIDE_KINDS = {
+    "all": ("Not from Amazon or unreadable", KEPT_ASIDE),
+    "not_from_amazon": ("Not from Amazon", ("not_from_amazon",)),
+    "unparseable": ("Unreadable", ("unparseable",)),
+}
+# Downloads are files from strangers: never rendered, sniffed or cached by the browser.
+_DOWNLOAD_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cache-Control": "private, no-store",
+    "Referrer-Policy": "same-origin",
 }
 
 
@@ -87,12 +106,18 @@ def _signed_in(services: Any, token: str) -> bool:
 
 
 def _login_form(
-    request: Request, services: Any, *, next_url: str, error: str | None = None,
-    email: str = "", status_code: int = 200,
+    request: Request,
+    services: Any,
+    *,
+    next_url: str,
+    error: str | None = None,
+    email: str = "",
+    status_code: int = 200,
 ) -> Response:
     value = new_login_csrf()
     response = templates.TemplateResponse(
-        request, "login.html",
+        request,
+        "login.html",
         {"login_csrf": value, "next_url": next_url, "error": error, "email": email},
         status_code=status_code,
     )
@@ -112,28 +137,47 @@ def login(
     """Check the password and start a session (HttpOnly, SameSite=Lax cookie)."""
     next_url = _safe_next(next)
     if not tokens_match(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE, "")):
-        return _login_form(request, services, next_url=next_url, email=email, status_code=403,
-                           error="The sign-in form expired. Please try again.")
+        return _login_form(
+            request,
+            services,
+            next_url=next_url,
+            email=email,
+            status_code=403,
+            error="The sign-in form expired. Please try again.",
+        )
     # Only failed sign-ins count, per address and per account: people who type their
     # password right are never locked out by colleagues behind the same office IP.
-    counters = ((request.app.state.login_ip_limiter, client_ip(request)),
-                (request.app.state.login_email_limiter, email.strip().lower()))
+    counters = (
+        (request.app.state.login_ip_limiter, client_ip(request)),
+        (request.app.state.login_email_limiter, email.strip().lower()),
+    )
     waits = [wait for limiter, key in counters if (wait := limiter.blocked(key)) is not None]
     if waits:
-        raise ApiError(429, "rate_limited", "too many failed sign-ins; try again shortly",
-                       headers={"Retry-After": str(max(waits))})
+        raise ApiError(
+            429,
+            "rate_limited",
+            "too many failed sign-ins; try again shortly",
+            headers={"Retry-After": str(max(waits))},
+        )
     try:
         user = authenticate_password(services.session_factory, email=email, password=password)
     except InvalidCredentials:
         for limiter, key in counters:
             limiter.hit(key)
-        return _login_form(request, services, next_url=next_url, email=email, status_code=401,
-                           error="That e-mail and password do not match.")
+        return _login_form(
+            request,
+            services,
+            next_url=next_url,
+            email=email,
+            status_code=401,
+            error="That e-mail and password do not match.",
+        )
     hours = services.settings.console_session_hours
     token = start_web_session(services.session_factory, user_id=user.id, hours=hours)
     response = RedirectResponse(next_url, status_code=303)
-    set_session_cookie(response, token=token, settings=services.settings,
-                       max_age_seconds=int(hours * 3600))
+    set_session_cookie(
+        response, token=token, settings=services.settings, max_age_seconds=int(hours * 3600)
+    )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
@@ -151,29 +195,67 @@ def logout(request: Request, services: ServicesDep) -> Response:
 # --- the console ---------------------------------------------------------------------------
 
 
-def _queue_context(workflow: Workflow, view: str) -> dict[str, Any]:
+def _mail_channel(request: Request) -> MailChannel | None:
+    """The process's mail channel (built with the workflow; None only without one)."""
+    services = request.app.state.services
+    services.workflow  # noqa: B018 - building the workflow builds the channel
+    channel: MailChannel | None = services.mail_channel
+    return channel
+
+
+def _mail_required(request: Request) -> MailChannel:
+    channel = _mail_channel(request)
+    if channel is None:
+        raise ApiError(404, "mail_not_configured", "the mail channel is not set up")
+    return channel
+
+
+def _mailbox_down(channel: MailChannel | None) -> MailboxStatus | None:
+    """The mailbox's status while the poller cannot read it (what /healthz says)."""
+    status = channel.mailbox_status() if channel is not None else None
+    return status if status is not None and status.state == "down" else None
+
+
+def _queue_context(workflow: Workflow, view: str, request: Request) -> dict[str, Any]:
     view = view if view in VIEWS or view == "attention" else "pending"
     pending = workflow.list_drafts(statuses=VIEWS["pending"][1])
     escalated = workflow.list_drafts(statuses=VIEWS["escalated"][1])
     attention = workflow.needs_attention()
+    channel = _mail_channel(request)
+    # Replies the mail server refused wait for a person too: they are listed with the
+    # conversations that need a reply.
+    undelivered = channel.failed_deliveries(limit=50) if channel is not None else []
     return {
         "view": view,
         "pending": pending,
         "escalated": escalated,
         "attention": attention,
+        "undelivered": undelivered,
+        "mailbox_down": _mailbox_down(channel),
         "queue": {"pending": pending, "escalated": escalated}.get(view, []),
-        "counts": {"pending": len(pending), "escalated": len(escalated),
-                   "attention": len(attention)},
+        "counts": {
+            "pending": len(pending),
+            "escalated": len(escalated),
+            "attention": len(attention) + len(undelivered),
+        },
     }
 
 
 def _page(
-    request: Request, workflow: Workflow, user: AuthenticatedUser, *, view: str,
-    draft_id: int | None = None, conversation_id: str | None = None,
-    flash: str | None = None, error: str | None = None, edited_text: str | None = None,
-    blocked_checks: list[dict[str, str]] | None = None, status_code: int = 200,
+    request: Request,
+    workflow: Workflow,
+    user: AuthenticatedUser,
+    *,
+    view: str,
+    draft_id: int | None = None,
+    conversation_id: str | None = None,
+    flash: str | None = None,
+    error: str | None = None,
+    edited_text: str | None = None,
+    blocked_checks: list[dict[str, str]] | None = None,
+    status_code: int = 200,
 ) -> Response:
-    context = _queue_context(workflow, view)
+    context = _queue_context(workflow, view, request)
     draft = None
     thread = None
     if draft_id is not None:
@@ -185,22 +267,48 @@ def _page(
     elif context["view"] == "attention" and context["attention"]:
         conversation_id = context["attention"][0].conversation_id
         thread = workflow.conversation_thread(conversation_id=conversation_id)
+    elif context["view"] == "attention" and context["undelivered"]:
+        first = context["undelivered"][0]
+        if first.draft_id is not None:
+            draft = workflow.get_draft(draft_id=first.draft_id)
+        else:
+            conversation_id = first.conversation_id
+            thread = workflow.conversation_thread(conversation_id=conversation_id)
+    channel = _mail_channel(request)
+    shown_conversation = draft.conversation_id if draft is not None else conversation_id
+    mail = (
+        channel.conversation_mail(conversation_id=shown_conversation)
+        if channel is not None and shown_conversation
+        else None
+    )
     can_decide = draft is not None and (
         draft.status == DraftStatus.PENDING_REVIEW.value
         or (draft.status == DraftStatus.ESCALATED.value and user.has_role(Role.LEAD))
     )
     context.update(
-        draft=draft, thread=thread, conversation_id=conversation_id, can_decide=can_decide,
-        flash=MESSAGES.get(flash or ""), error=error, edited_text=edited_text,
-        blocked_checks=blocked_checks or [], is_lead=user.has_role(Role.LEAD),
+        draft=draft,
+        thread=thread,
+        conversation_id=conversation_id,
+        can_decide=can_decide,
+        flash=MESSAGES.get(flash or ""),
+        error=error,
+        edited_text=edited_text,
+        blocked_checks=blocked_checks or [],
+        is_lead=user.has_role(Role.LEAD),
+        deliveries=mail.shown_for(draft.id if draft is not None else None) if mail else [],
+        mail_attachments=mail.attachments if mail else {},
     )
-    return templates.TemplateResponse(request, "console/page.html", context,
-                                      status_code=status_code)
+    return templates.TemplateResponse(
+        request, "console/page.html", context, status_code=status_code
+    )
 
 
 @router.get("/console", response_class=HTMLResponse)
 def console(
-    request: Request, user: ConsoleUser, workflow: WorkflowDep, view: str = "pending",
+    request: Request,
+    user: ConsoleUser,
+    workflow: WorkflowDep,
+    view: str = "pending",
     done: str | None = None,
 ) -> Response:
     """The review queue, soonest deadline first, with the first draft open."""
@@ -209,35 +317,52 @@ def console(
 
 @router.get("/console/queue", response_class=HTMLResponse)
 def queue_fragment(
-    request: Request, user: ConsoleUser, workflow: WorkflowDep, view: str = "pending",
+    request: Request,
+    user: ConsoleUser,
+    workflow: WorkflowDep,
+    view: str = "pending",
     selected: str = "",
 ) -> Response:
     """Just the queue list (the page's script swaps it in on live events)."""
-    context = _queue_context(workflow, view)
+    context = _queue_context(workflow, view, request)
     context["selected"] = selected
     return templates.TemplateResponse(request, "console/_queue.html", context)
 
 
 @router.get("/console/drafts/{draft_id}", response_class=HTMLResponse)
 def draft_page(
-    request: Request, draft_id: RowId, user: ConsoleUser, workflow: WorkflowDep,
-    view: str = "pending", done: str | None = None,
+    request: Request,
+    draft_id: RowId,
+    user: ConsoleUser,
+    workflow: WorkflowDep,
+    view: str = "pending",
+    done: str | None = None,
 ) -> Response:
     return _page(request, workflow, user, view=view, draft_id=draft_id, flash=done)
 
 
 @router.get("/console/conversations/{conversation_id}", response_class=HTMLResponse)
 def conversation_page(
-    request: Request, conversation_id: ConversationId, user: ConsoleUser, workflow: WorkflowDep,
+    request: Request,
+    conversation_id: ConversationId,
+    user: ConsoleUser,
+    workflow: WorkflowDep,
     done: str | None = None,
 ) -> Response:
-    return _page(request, workflow, user, view="attention", conversation_id=conversation_id,
-                 flash=done)
+    return _page(
+        request, workflow, user, view="attention", conversation_id=conversation_id, flash=done
+    )
 
 
 async def _act(
-    request: Request, workflow: Workflow, user: AuthenticatedUser, *, draft_id: int,
-    view: str, action: Any, edited_text: str | None = None,
+    request: Request,
+    workflow: Workflow,
+    user: AuthenticatedUser,
+    *,
+    draft_id: int,
+    view: str,
+    action: Any,
+    edited_text: str | None = None,
 ) -> Response:
     """Run a decision; on a workflow error show the draft again with the reason."""
     try:
@@ -255,62 +380,112 @@ async def _act(
         status = exc.status
 
         def again() -> Response:
-            return _page(request, workflow, user, view=view, draft_id=draft_id,
-                         error=message + ".", edited_text=edited_text, blocked_checks=blocked,
-                         status_code=status)
+            return _page(
+                request,
+                workflow,
+                user,
+                view=view,
+                draft_id=draft_id,
+                error=message + ".",
+                edited_text=edited_text,
+                blocked_checks=blocked,
+                status_code=status,
+            )
 
         return await run_in_threadpool(again)
-    return RedirectResponse(f"/console?view={quote(view)}&done={quote(outcome.status)}",
-                            status_code=303)
+    return RedirectResponse(
+        f"/console?view={quote(view)}&done={quote(outcome.status)}", status_code=303
+    )
 
 
 @router.post("/console/drafts/{draft_id}/approve", dependencies=[CsrfProtected])
 async def approve(
-    request: Request, draft_id: RowId, user: ConsoleUser, workflow: WorkflowDep,
+    request: Request,
+    draft_id: RowId,
+    user: ConsoleUser,
+    workflow: WorkflowDep,
     text: Annotated[str | None, Form()] = None,
     override_reason: Annotated[str | None, Form()] = None,
     view: Annotated[str, Form()] = "pending",
 ) -> Response:
     return await _act(
-        request, workflow, user, draft_id=draft_id, view=view, edited_text=text,
+        request,
+        workflow,
+        user,
+        draft_id=draft_id,
+        view=view,
+        edited_text=text,
         action=lambda: workflow.approve(
-            draft_id=draft_id, actor=user.actor, text=text, override_reason=override_reason,
-            may_decide_escalated=user.has_role(Role.LEAD), may_override=user.has_role(Role.LEAD)),
+            draft_id=draft_id,
+            actor=user.actor,
+            text=text,
+            override_reason=override_reason,
+            may_decide_escalated=user.has_role(Role.LEAD),
+            may_override=user.has_role(Role.LEAD),
+        ),
     )
 
 
 @router.post("/console/drafts/{draft_id}/reject", dependencies=[CsrfProtected])
 async def reject(
-    request: Request, draft_id: RowId, user: ConsoleUser, workflow: WorkflowDep,
-    reason: Annotated[str, Form()] = "", view: Annotated[str, Form()] = "pending",
+    request: Request,
+    draft_id: RowId,
+    user: ConsoleUser,
+    workflow: WorkflowDep,
+    reason: Annotated[str, Form()] = "",
+    view: Annotated[str, Form()] = "pending",
 ) -> Response:
     return await _act(
-        request, workflow, user, draft_id=draft_id, view=view,
-        action=lambda: workflow.reject(draft_id=draft_id, actor=user.actor, reason=reason,
-                                       may_decide_escalated=user.has_role(Role.LEAD)),
+        request,
+        workflow,
+        user,
+        draft_id=draft_id,
+        view=view,
+        action=lambda: workflow.reject(
+            draft_id=draft_id,
+            actor=user.actor,
+            reason=reason,
+            may_decide_escalated=user.has_role(Role.LEAD),
+        ),
     )
 
 
 @router.post("/console/drafts/{draft_id}/escalate", dependencies=[CsrfProtected])
 async def escalate(
-    request: Request, draft_id: RowId, user: ConsoleUser, workflow: WorkflowDep,
-    note: Annotated[str | None, Form()] = None, view: Annotated[str, Form()] = "pending",
+    request: Request,
+    draft_id: RowId,
+    user: ConsoleUser,
+    workflow: WorkflowDep,
+    note: Annotated[str | None, Form()] = None,
+    view: Annotated[str, Form()] = "pending",
 ) -> Response:
     return await _act(
-        request, workflow, user, draft_id=draft_id, view=view,
+        request,
+        workflow,
+        user,
+        draft_id=draft_id,
+        view=view,
         action=lambda: workflow.escalate(draft_id=draft_id, actor=user.actor, note=note),
     )
 
 
 @router.post("/console/drafts/{draft_id}/no-response-needed", dependencies=[CsrfProtected])
 async def no_response_needed(
-    request: Request, draft_id: RowId, user: ConsoleUser, workflow: WorkflowDep,
+    request: Request,
+    draft_id: RowId,
+    user: ConsoleUser,
+    workflow: WorkflowDep,
     view: Annotated[str, Form()] = "pending",
 ) -> Response:
     return await _act(
-        request, workflow, user, draft_id=draft_id, view=view,
+        request,
+        workflow,
+        user,
+        draft_id=draft_id,
+        view=view,
         action=lambda: workflow.no_response_needed(
-            draft_id=draft_id, actor=user.actor, may_decide_escalated=user.has_role(Role.LEAD)),
+            draft_id=draft_id, actor=user.actor, may_decide_escalated=user.has_role(Role.LEAD)
+        ),
     )
 
 
@@ -320,14 +495,24 @@ def _conversation_redirect(conversation_id: str, done: str) -> Response:
 
 @router.post("/console/conversations/{conversation_id}/reply", dependencies=[CsrfProtected])
 def reply(
-    request: Request, conversation_id: ConversationId, user: ConsoleUser, workflow: WorkflowDep,
+    request: Request,
+    conversation_id: ConversationId,
+    user: ConsoleUser,
+    workflow: WorkflowDep,
     text: Annotated[str, Form()] = "",
 ) -> Response:
     try:
         workflow.reply_manually(conversation_id=conversation_id, actor=user.actor, text=text)
     except WorkflowError as exc:
-        return _page(request, workflow, user, view="attention", conversation_id=conversation_id,
-                     error=exc.message, status_code=exc.status)
+        return _page(
+            request,
+            workflow,
+            user,
+            view="attention",
+            conversation_id=conversation_id,
+            error=exc.message,
+            status_code=exc.status,
+        )
     return _conversation_redirect(conversation_id, "replied")
 
 
@@ -338,34 +523,165 @@ def redraft(
     try:
         workflow.request_redraft(conversation_id=conversation_id, actor=user.actor)
     except WorkflowError as exc:
-        return _page(request, workflow, user, view="attention", conversation_id=conversation_id,
-                     error=exc.message, status_code=exc.status)
+        return _page(
+            request,
+            workflow,
+            user,
+            view="attention",
+            conversation_id=conversation_id,
+            error=exc.message,
+            status_code=exc.status,
+        )
     return _conversation_redirect(conversation_id, "redraft")
 
 
 @router.post("/console/conversations/{conversation_id}/bind-order", dependencies=[CsrfProtected])
 def bind_order(
-    request: Request, conversation_id: ConversationId, user: ConsoleUser, workflow: WorkflowDep,
+    request: Request,
+    conversation_id: ConversationId,
+    user: ConsoleUser,
+    workflow: WorkflowDep,
     order_id: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     """Bind an order to the conversation: drafts may then state its facts (issue 15)."""
     try:
         workflow.bind_order(conversation_id=conversation_id, order_id=order_id, actor=user.actor)
     except WorkflowError as exc:
-        return _page(request, workflow, user, view="attention", conversation_id=conversation_id,
-                     error=exc.message, status_code=exc.status)
+        return _page(
+            request,
+            workflow,
+            user,
+            view="attention",
+            conversation_id=conversation_id,
+            error=exc.message,
+            status_code=exc.status,
+        )
     return _conversation_redirect(conversation_id, "order_bound")
 
 
 @router.post("/console/conversations/{conversation_id}/close", dependencies=[CsrfProtected])
 def close(
-    request: Request, conversation_id: ConversationId, user: ConsoleUser, workflow: WorkflowDep,
+    request: Request,
+    conversation_id: ConversationId,
+    user: ConsoleUser,
+    workflow: WorkflowDep,
     note: Annotated[str | None, Form()] = None,
 ) -> Response:
     try:
-        workflow.close_without_reply(conversation_id=conversation_id, actor=user.actor,
-                                     note=note)
+        workflow.close_without_reply(conversation_id=conversation_id, actor=user.actor, note=note)
     except WorkflowError as exc:
-        return _page(request, workflow, user, view="attention", conversation_id=conversation_id,
-                     error=exc.message, status_code=exc.status)
+        return _page(
+            request,
+            workflow,
+            user,
+            view="attention",
+            conversation_id=conversation_id,
+            error=exc.message,
+            status_code=exc.status,
+        )
     return _conversation_redirect(conversation_id, "closed")
+
+
+# --- the Amazon inbox: replies the server refused, buyers' files, mails kept aside ----------
+
+
+@router.post("/console/mail/outbox/{outbound_id}/retry", dependencies=[CsrfProtected])
+def retry_sending(
+    request: Request,
+    outbound_id: RowId,
+    user: ConsoleUser,
+    workflow: WorkflowDep,
+    view: Annotated[str, Form(max_length=20)] = "attention",
+) -> Response:
+    """Send again a reply the mail server refused ("Retry sending"): queued with its
+    Message-ID by ``draftdesk mail retry``'s function. A reply already waiting is left alone
+    (the same answer again); one that was delivered is a 409."""
+    channel = _mail_required(request)
+    delivery = channel.delivery(outbound_id=outbound_id)  # MailNotFound: 404
+    try:
+        outcome = channel.retry_sending(actor=user.actor, outbound_id=outbound_id)
+    except NothingToRetry as exc:
+        message = exc.message[:1].upper() + exc.message[1:] + "."
+        if delivery.draft_id is not None:
+            return _page(
+                request,
+                workflow,
+                user,
+                view=view,
+                draft_id=delivery.draft_id,
+                error=message,
+                status_code=exc.status,
+            )
+        return _page(
+            request,
+            workflow,
+            user,
+            view="attention",
+            conversation_id=delivery.conversation_id,
+            error=message,
+            status_code=exc.status,
+        )
+    done = "retry_queued" if outcome.queued else "retry_waiting"
+    if outcome.draft_id is not None:
+        view = view if view in VIEWS or view == "attention" else "attention"
+        return RedirectResponse(
+            f"/console/drafts/{outcome.draft_id}?view={quote(view)}&done={done}", status_code=303
+        )
+    return RedirectResponse(
+        f"/console/conversations/{outcome.conversation_id}?done={done}", status_code=303
+    )
+
+
+@router.get("/console/mail", response_class=HTMLResponse)
+def kept_aside_page(
+    request: Request,
+    user: ConsoleUser,
+    kind: Annotated[str, Query(max_length=40)] = "all",
+) -> Response:
+    """Mails that became no buyer message — not from Amazon, or unreadable — for a person
+    (what ``draftdesk mail list`` prints), each with its raw .eml."""
+    channel = _mail_required(request)
+    kind = kind if kind in KEPT_ASIDE_KINDS else "all"
+    mails = channel.kept_aside(kinds=KEPT_ASIDE_KINDS[kind][1], limit=200)
+    return templates.TemplateResponse(
+        request,
+        "console/mail.html",
+        {
+            "mails": mails,
+            "kind": kind,
+            "kinds": KEPT_ASIDE_KINDS,
+            "mailbox_down": _mailbox_down(channel),
+            "mailbox_configured": channel.config.imap is not None,
+        },
+    )
+
+
+def _download(download: Download) -> Response:
+    return FileResponse(
+        download.path,
+        media_type=download.content_type,
+        filename=download.filename,
+        content_disposition_type="attachment",
+        headers=_DOWNLOAD_HEADERS,
+    )
+
+
+@router.get("/console/mail/{inbound_id}/raw")
+def raw_mail(request: Request, inbound_id: RowId, user: ConsoleUser) -> Response:
+    """A stored mail exactly as it arrived, as a .eml download (never shown inline)."""
+    return _download(_mail_required(request).raw_mail(inbound_id=inbound_id))
+
+
+@router.get("/console/mail/{inbound_id}/attachments/{index}")
+def mail_attachment(
+    request: Request,
+    inbound_id: RowId,
+    index: Annotated[str, Path(max_length=40)],
+    user: ConsoleUser,
+) -> Response:
+    """A file a buyer attached (by its place in the mail), as a download: its type only
+    when it is an image or a PDF whose bytes agree, else opaque bytes. Anything but a
+    place in the mail's list — a name, a path — is a 404."""
+    if not (index.isascii() and index.isdigit() and len(index) <= 3):
+        raise MailNotFound("no such attachment")
+    return _download(_mail_required(request).attachment(inbound_id=inbound_id, index=int(index)))

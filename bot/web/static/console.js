@@ -87,7 +87,6 @@
   function listen() {
     if (!window.EventSource) { window.setInterval(refreshQueue, 15000); return; }
     var source = new EventSource("/api/v1/events");
-    var hadError = false;
     var kinds = ["draft_created", "draft_decided", "message_received", "needs_manual_reply", "conversation_updated", "resync"];
     kinds.forEach(function (kind) {
       source.addEventListener(kind, function (event) {
@@ -99,11 +98,9 @@
         refreshQueue();
       });
     });
-    source.addEventListener("ready", function () {
-      if (hadError) { refreshQueue(); }  // we may have missed events while disconnected
-      hadError = false;
-    });
-    source.onerror = function () { hadError = true; };
+    // Events between the page's render and the stream being ready (or while it was
+    // reconnecting) would be missed: each "ready" fetches the queue once.
+    source.addEventListener("ready", refreshQueue);
   }
 
   tick();
