@@ -66,10 +66,12 @@ class NewUser:
 
 
 def normalise_email(email: str) -> str:
-    value = email.strip().lower()
+    # Checked before lower-casing: lower() can lengthen text ("İ" → "i̇"), and the rule the
+    # API schema publishes is the one on what was sent.
+    value = email.strip()
     if len(value) > 254 or not _EMAIL.match(value):
         raise InvalidEmail(f"not an e-mail address: {email!r}")
-    return value
+    return value.lower()
 
 
 def parse_role(role: str) -> Role:

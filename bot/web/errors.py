@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from knowledge_base.error_base import DraftdeskError
 
@@ -37,6 +38,22 @@ def error_response(
     )
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route of the app answers on this request's path."""
+    allowed = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.routes
+        )
+    ]
+    return ", ".join(allowed)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map every error of ours (one tree, :class:`DraftdeskError`) to the one JSON shape."""
 
@@ -57,12 +74,16 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "invalid_request", message)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
             exc.status_code, "http_error"
         )
         # Starlette's own headers stay (a 405 must say which methods are allowed: RFC 9110).
         headers = dict(exc.headers) if exc.headers else None
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route that matched the path only;
+            # GET and POST on one path are two routes.
+            headers = {**(headers or {}), "Allow": _allowed_methods(request)}
         return error_response(exc.status_code, code, str(exc.detail), headers)
 
     @app.exception_handler(Exception)

@@ -35,7 +35,12 @@
       'That message couldn’t be sent. It’s back in the box so you can change it.',
       'You', 'Automatic message', 'New reply',
       'We can’t reach the team right now. Anything you write is saved and sent automatically.',
-      'Your message is longer than {n} characters. Please shorten it.'],
+      'Your message is longer than {n} characters. Please shorten it.',
+      'Verify your order', 'Order number', 'Last name on the order', 'Verify',
+      'Thanks, order {o} is verified. Our reply will include its details.',
+      'We couldn’t match that order number and last name. Please check both under Your Orders.',
+      'Too many attempts. Please try again later, or ask for a person.',
+      'We can’t reach the team right now. Please try again in a moment.'],
     de: ['Chat mit uns', 'Jede Nachricht wird von einem Menschen gelesen', 'Chat schließen', 'Ihre Nachricht', 'Stellen Sie eine Frage …', 'Senden', 'Mit einem Menschen sprechen',
       'Hallo! Wie können wir helfen? Jemand aus unserem Team liest jede Nachricht und antwortet hier.',
       'Jemand aus dem Team prüft Ihre Nachricht – Antworten kommen meist innerhalb weniger Stunden.',
@@ -47,7 +52,12 @@
       'Diese Nachricht konnte nicht gesendet werden. Sie steht wieder im Eingabefeld, damit Sie sie ändern können.',
       'Sie', 'Automatische Nachricht', 'Neue Antwort',
       'Wir erreichen das Team gerade nicht. Was Sie schreiben, wird gespeichert und automatisch gesendet.',
-      'Ihre Nachricht ist länger als {n} Zeichen. Bitte kürzen Sie sie.'],
+      'Ihre Nachricht ist länger als {n} Zeichen. Bitte kürzen Sie sie.',
+      'Bestellung bestätigen', 'Bestellnummer', 'Nachname in der Bestellung', 'Bestätigen',
+      'Danke, die Bestellung {o} ist bestätigt. Unsere Antwort enthält ihre Details.',
+      'Bestellnummer und Nachname passen nicht zusammen. Bitte prüfen Sie beides unter „Meine Bestellungen“.',
+      'Zu viele Versuche. Bitte versuchen Sie es später noch einmal oder wählen Sie „Mit einem Menschen sprechen“.',
+      'Wir erreichen das Team gerade nicht. Bitte versuchen Sie es gleich noch einmal.'],
     fr: ['Discuter avec nous', 'Chaque message est lu par une personne', 'Fermer la discussion', 'Votre message', 'Posez votre question…', 'Envoyer', 'Parler à une personne',
       'Bonjour ! Comment pouvons-nous vous aider ? Une personne de notre équipe lit chaque message et répond ici.',
       'Une personne de l’équipe examine votre message — les réponses arrivent généralement en quelques heures.',
@@ -59,7 +69,12 @@
       'Ce message n’a pas pu être envoyé. Il est de nouveau dans la zone de saisie pour que vous puissiez le modifier.',
       'Vous', 'Message automatique', 'Nouvelle réponse',
       'Impossible de joindre l’équipe pour le moment. Ce que vous écrivez est enregistré et envoyé automatiquement.',
-      'Votre message dépasse {n} caractères. Merci de le raccourcir.'],
+      'Votre message dépasse {n} caractères. Merci de le raccourcir.',
+      'Vérifier votre commande', 'Numéro de commande', 'Nom de famille sur la commande', 'Vérifier',
+      'Merci, la commande {o} est vérifiée. Notre réponse en donnera le détail.',
+      'Ce numéro de commande et ce nom ne correspondent pas. Vérifiez les deux dans Vos commandes.',
+      'Trop de tentatives. Réessayez plus tard ou demandez à parler à une personne.',
+      'Impossible de joindre l’équipe pour le moment. Réessayez dans un instant.'],
     es: ['Chatea con nosotros', 'Una persona lee cada mensaje', 'Cerrar chat', 'Tu mensaje', 'Escribe tu pregunta…', 'Enviar', 'Hablar con una persona',
       '¡Hola! ¿En qué podemos ayudarte? Una persona de nuestro equipo lee cada mensaje y responde aquí.',
       'Una persona del equipo está revisando tu mensaje: las respuestas suelen llegar en pocas horas.',
@@ -71,7 +86,12 @@
       'No se pudo enviar este mensaje. Está de nuevo en el cuadro de texto para que puedas cambiarlo.',
       'Tú', 'Mensaje automático', 'Nueva respuesta',
       'Ahora mismo no podemos contactar con el equipo. Lo que escribas se guardará y se enviará automáticamente.',
-      'Tu mensaje tiene más de {n} caracteres. Acórtalo, por favor.'],
+      'Tu mensaje tiene más de {n} caracteres. Acórtalo, por favor.',
+      'Verifica tu pedido', 'Número de pedido', 'Apellido que figura en el pedido', 'Verificar',
+      'Gracias, el pedido {o} está verificado. Nuestra respuesta incluirá sus detalles.',
+      'Ese número de pedido y ese apellido no coinciden. Compruébalos en Mis pedidos.',
+      'Demasiados intentos. Inténtalo más tarde o pide hablar con una persona.',
+      'Ahora mismo no podemos contactar con el equipo. Inténtalo de nuevo en un momento.'],
     it: ['Scrivici in chat', 'Ogni messaggio viene letto da una persona', 'Chiudi la chat', 'Il tuo messaggio', 'Fai una domanda…', 'Invia', 'Parla con una persona',
       'Ciao! Come possiamo aiutarti? Una persona del nostro team legge ogni messaggio e risponde qui.',
       'Una persona del team sta esaminando il tuo messaggio: di solito le risposte arrivano entro poche ore.',
@@ -83,7 +103,12 @@
       'Non è stato possibile inviare questo messaggio. È di nuovo nella casella di testo, così puoi modificarlo.',
       'Tu', 'Messaggio automatico', 'Nuova risposta',
       'Al momento non riusciamo a raggiungere il team. Ciò che scrivi viene salvato e inviato automaticamente.',
-      'Il tuo messaggio supera i {n} caratteri. Per favore, accorcialo.'],
+      'Il tuo messaggio supera i {n} caratteri. Per favore, accorcialo.',
+      'Verifica il tuo ordine', 'Numero d’ordine', 'Cognome indicato nell’ordine', 'Verifica',
+      'Grazie, l’ordine {o} è verificato. La nostra risposta ne includerà i dettagli.',
+      'Questo numero d’ordine e questo cognome non corrispondono. Controllali in I miei ordini.',
+      'Troppi tentativi. Riprova più tardi oppure chiedi di parlare con una persona.',
+      'Al momento non riusciamo a raggiungere il team. Riprova tra poco.'],
     ja: ['チャットで問い合わせ', 'すべてのメッセージをスタッフが読みます', 'チャットを閉じる', 'メッセージ', 'ご質問を入力してください…', '送信', '担当者と話す',
       'こんにちは。ご用件をお聞かせください。すべてのメッセージをスタッフが読み、ここで返信します。',
       '担当者がメッセージを確認しています。通常、数時間以内に返信いたします。',
@@ -95,7 +120,12 @@
       'このメッセージを送信できませんでした。編集できるよう入力欄に戻しました。',
       'あなた', '自動メッセージ', '新しい返信',
       '現在サーバーに接続できません。入力した内容は保存され、自動的に送信されます。',
-      'メッセージが {n} 文字を超えています。短くしてください。'],
+      'メッセージが {n} 文字を超えています。短くしてください。',
+      'ご注文の確認', '注文番号', 'ご注文者の姓', '確認する',
+      'ありがとうございます。注文 {o} を確認しました。返信にご注文の詳細を記載します。',
+      '注文番号と姓が一致しませんでした。注文履歴で両方をご確認ください。',
+      '試行回数が上限に達しました。しばらくしてからもう一度お試しいただくか、担当者にお問い合わせください。',
+      '現在サーバーに接続できません。しばらくしてからもう一度お試しください。'],
     zh: ['在线咨询', '每条消息都由真人阅读', '关闭聊天', '您的消息', '请输入您的问题…', '发送', '联系人工客服',
       '您好！有什么可以帮您？我们团队的工作人员会阅读每条消息并在此回复。',
       '团队工作人员正在查看您的消息，通常会在几小时内回复。',
@@ -107,10 +137,16 @@
       '此消息无法发送，已放回输入框，您可以修改后再发送。',
       '您', '自动消息', '新回复',
       '暂时无法连接到我们的团队。您输入的内容会被保存并自动发送。',
-      '您的消息超过 {n} 个字符，请缩短。'],
+      '您的消息超过 {n} 个字符，请缩短。',
+      '验证您的订单', '订单号', '订单上的姓氏', '验证',
+      '谢谢，订单 {o} 已验证。我们的回复将包含订单详情。',
+      '订单号与姓氏不匹配。请在“我的订单”中核对这两项。',
+      '尝试次数过多。请稍后再试，或联系人工客服。',
+      '暂时无法连接到我们的团队。请稍后再试。'],
   };
   const K = ['open', 'sub', 'close', 'label', 'ph', 'send', 'human', 'hello', 'review', 'handoff', 'sending', 'queued',
-    'offline', 'retry', 'rate', 'bad', 'you', 'auto', 'unread', 'down', 'long'];
+    'offline', 'retry', 'rate', 'bad', 'you', 'auto', 'unread', 'down', 'long',
+    'vtitle', 'vorder', 'vname', 'vgo', 'vok', 'vno', 'vmany', 'vdown'];
   const lang = [ds.lang, document.documentElement.lang, ...(navigator.languages || [navigator.language])]
     .map((x) => (x || '').slice(0, 2).toLowerCase()).find((x) => L[x]) || 'en';
   const fmt = (n) => Number(n).toLocaleString(lang);
@@ -226,21 +262,15 @@ textarea::placeholder{color:#5f6670;opacity:1}
   const form = h('form', {}, human, h('label', { for: 'dd-input', class: 'sr' }, t('label')), input,
     h('div', { class: 'row' }, count, sendBtn));
   // "Verify your order": the buyer shows an order is theirs so replies may give its details.
-  const V = { en: { title: 'Verify your order', order: 'Order number', name: 'Last name on the order',
-    go: 'Verify', ok: 'Thanks, order {o} is verified. Our reply will include its details.',
-    no: 'We couldn’t match that order number and last name. Please check both under Your Orders.',
-    many: 'Too many attempts. Please try again later, or ask for a person.',
-    down: 'We can’t reach the team right now. Please try again in a moment.' } };
-  const tv = (k) => (V[lang] || V.en)[k];
   const vOrder = h('input', { id: 'dd-v-order', name: 'order_id', required: '', maxlength: '40',
     placeholder: '123-1234567-1234567', autocomplete: 'off', 'data-testid': 'draftdesk-verify-order' });
   const vName = h('input', { id: 'dd-v-name', name: 'last_name', required: '', maxlength: '100',
     autocomplete: 'family-name', 'data-testid': 'draftdesk-verify-name' });
   const vNote = h('p', { role: 'status', 'data-testid': 'draftdesk-verify-status' });
-  const vForm = h('form', {}, h('label', { for: 'dd-v-order' }, tv('order')), vOrder,
-    h('label', { for: 'dd-v-name' }, tv('name')), vName,
-    h('button', { type: 'submit', class: 'send', 'data-testid': 'draftdesk-verify-send' }, tv('go')), vNote);
-  const verify = h('details', { class: 'verify' }, h('summary', { 'data-testid': 'draftdesk-verify' }, tv('title')), vForm);
+  const vForm = h('form', {}, h('label', { for: 'dd-v-order' }, t('vorder')), vOrder,
+    h('label', { for: 'dd-v-name' }, t('vname')), vName,
+    h('button', { type: 'submit', class: 'send', 'data-testid': 'draftdesk-verify-send' }, t('vgo')), vNote);
+  const verify = h('details', { class: 'verify' }, h('summary', { 'data-testid': 'draftdesk-verify' }, t('vtitle')), vForm);
   const panel = h('section', { id: 'dd-panel', class: 'panel', role: 'dialog', 'aria-modal': 'false',
     'aria-labelledby': 'dd-title', hidden: '' },
   h('header', {}, h('div', {}, h('h2', { id: 'dd-title' }, seller), h('p', { class: 'sub' }, t('sub'))), closeBtn),
@@ -551,9 +581,9 @@ textarea::placeholder{color:#5f6670;opacity:1}
       const r = await req('POST', conv('/order-verification'), body);
       if (r.ok) {
         const j = await r.json();
-        vNote.textContent = tv('ok').replace('{o}', j.order_id); vName.value = '';
-      } else vNote.textContent = tv(r.status === 429 ? 'many' : r.status === 422 ? 'no' : 'down');
-    } catch (err) { vNote.textContent = tv('down'); }
+        vNote.textContent = t('vok').replace('{o}', j.order_id); vName.value = '';
+      } else vNote.textContent = t(r.status === 429 ? 'vmany' : r.status === 422 ? 'vno' : 'vdown');
+    } catch (err) { vNote.textContent = t('vdown'); }
   });
   window.addEventListener('online', () => { tries = 0; flush(); sync(); stream(); });
   window.addEventListener('offline', render);
