@@ -19,6 +19,13 @@ class Citation(BaseModel):
     revision: int
     title: str
     chunk_id: str
+    # Set when the cited article is a translation: the article it translates.
+    translation_of: str | None = None
+
+    @property
+    def topic_article_id(self) -> str:
+        """The article this citation answers with, whatever the language it was quoted in."""
+        return self.translation_of or self.article_id
 
 
 class CheckResult(BaseModel):

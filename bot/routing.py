@@ -41,6 +41,15 @@ _AMAZON_ACCOUNT = re.compile(
     r"\bsell(ing)? (my own \w+ |my \w+ |things |stuff )?on amazon\b",
     re.I,
 )
+# The same in de, fr, es, it, ja: the Amazon account, its password and Prime.
+_AMAZON_ACCOUNT_OTHER = re.compile(
+    r"amazon[- ]?(konto|passwort|kennwort)|passwort|kennwort|\bpassword\b|prime[- ]?mitgliedschaft|"
+    r"compte amazon|mot de passe|abonnement (amazon )?prime|"
+    r"cuenta de amazon|contraseña|contrasena|suscripci[oó]n (a |de )?(amazon )?prime|"
+    r"account amazon|account di amazon|abbonamento (amazon )?prime|"
+    r"amazon\s*の?\s*アカウント|パスワード|プライム会員",
+    re.I,
+)
 # Sales pitches and job applications sent to the shop's inbox: not a buyer's question. A
 # person decides, and the desk suggests no reply at all.
 _SOLICITATION = re.compile(
@@ -84,14 +93,16 @@ class Router:
             return self._threshold
         return self.retriever.calibration.threshold
 
-    def understand(self, text: str, retrieval: RetrievalResult) -> Understanding:
+    def understand(
+        self, text: str, retrieval: RetrievalResult, *, language: str | None = None
+    ) -> Understanding:
         sentiment, urgency = sentiment_of(text)
         topics = [t for t, _ in retrieval.topics if t != OUT_OF_SCOPE]
         top_topic, top_probability = next(
             ((t, p) for t, p in retrieval.topics if t != OUT_OF_SCOPE), (None, 0.0)
         )
         return Understanding(
-            language=detect_language(text),
+            language=language or detect_language(text),
             sentiment=sentiment,
             urgency=urgency,
             sensitive=escalation_reasons(text, angry=sentiment == "angry"),
@@ -105,8 +116,11 @@ class Router:
     def route(self, text: str, *, k: int = 5) -> Routing:
         """Decide for one buyer text (the unanswered messages joined)."""
         text, injected = without_injected_instructions(strip_invisible_characters(text).strip())
-        retrieval = self.retriever.retrieve(text, k=k, has_order=bool(find_order_ids(text)))
-        understanding = self.understand(text, retrieval)
+        language = detect_language(text)
+        retrieval = self.retriever.retrieve(
+            text, k=k, has_order=bool(find_order_ids(text)), language=language
+        )
+        understanding = self.understand(text, retrieval, language=language)
         reasons = list(understanding.sensitive)
         closing = not reasons and closes_the_conversation(text)
         if not reasons and _SOLICITATION.search(text):
@@ -132,7 +146,11 @@ class Router:
             return ["human_request"]
         if likely and u.topic == "complaint":
             return ["angry"] if u.sentiment in {"negative", "angry"} else ["human_request"]
-        if (likely and u.topic in MARKETPLACE_TOPICS) or _AMAZON_ACCOUNT.search(text):
+        if (
+            (likely and u.topic in MARKETPLACE_TOPICS)
+            or _AMAZON_ACCOUNT.search(text)
+            or (u.language != "en" and _AMAZON_ACCOUNT_OTHER.search(text))
+        ):
             return ["out_of_scope", "marketplace_account"]
         if not retrieval.articles:
             return ["out_of_scope"]

@@ -62,7 +62,7 @@ def reason_tokens(reason: str | None) -> set[str]:
 
 
 def first_cited_article(reply: DraftReply) -> str | None:
-    return reply.citations[0].article_id if reply.citations else None
+    return reply.citations[0].topic_article_id if reply.citations else None
 
 
 def score_fields(query: EvalQuery, reply: DraftReply) -> list[FieldResult]:

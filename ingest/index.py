@@ -32,10 +32,17 @@ class IndexedChunk:
     content_hash: str
     kind: str = "body"
     intents: str = ""  # the article's topic ids, comma-joined (Chroma metadata is scalar)
+    locale: str = "en"
+    translation_of: str = ""  # the translated article's id ("" for an original)
 
     @property
     def intent_list(self) -> list[str]:
         return [i for i in self.intents.split(",") if i]
+
+    @property
+    def topic_article_id(self) -> str:
+        """The article this chunk answers for: a translation answers for its source."""
+        return self.translation_of or self.article_id
 
     def metadata(self) -> dict[str, str | int]:
         return {
@@ -47,6 +54,8 @@ class IndexedChunk:
             "content_hash": self.content_hash,
             "kind": self.kind,
             "intents": self.intents,
+            "locale": self.locale,
+            "translation_of": self.translation_of,
         }
 
     @classmethod
@@ -62,6 +71,8 @@ class IndexedChunk:
             content_hash=str(meta.get("content_hash", "")),
             kind=str(meta.get("kind", "body")),
             intents=str(meta.get("intents", "")),
+            locale=str(meta.get("locale", "en")),
+            translation_of=str(meta.get("translation_of", "")),
         )
 
 
@@ -79,7 +90,7 @@ class SearchIndex(Protocol):
     def delete(self, ids: Sequence[str]) -> None: ...
 
     def query(
-        self, vector: Vectors, *, k: int, where: Mapping[str, str | int] | None = None
+        self, vector: Vectors, *, k: int, where: Mapping[str, Any] | None = None
     ) -> list[DenseHit]: ...
 
     def content_hashes(self) -> dict[str, str]: ...
@@ -157,7 +168,7 @@ class ChromaIndex:
             self._collection.delete(ids=list(ids))
 
     def query(
-        self, vector: Vectors, *, k: int, where: Mapping[str, str | int] | None = None
+        self, vector: Vectors, *, k: int, where: Mapping[str, Any] | None = None
     ) -> list[DenseHit]:
         count = self.count()
         if count == 0:

@@ -15,7 +15,7 @@ from ingest.loaders import LoadedArticle, load_file, scan_sources
 from ingest.sync import ProgressCallback, SyncReport, sync_index
 from knowledge_base import repository
 from knowledge_base.db import transaction
-from knowledge_base.errors import KnowledgeBaseError
+from knowledge_base.errors import InvalidTranslation, KnowledgeBaseError
 
 
 @dataclass(frozen=True)
@@ -61,18 +61,30 @@ def load_sources(paths: Sequence[Path]) -> tuple[list[LoadedArticle], list[Faile
 
 def store_articles(
     session: Session, *, articles: Sequence[LoadedArticle], actor: str, publish: bool
-) -> int:
-    """Create or update articles by id; unchanged content adds no revision."""
-    for loaded in articles:
-        repository.upsert_article_from_source(
-            session,
-            article_id=loaded.article_id,
-            content=loaded.content,
-            actor=actor,
-            publish=publish,
-            source=loaded.source,
-        )
-    return len(articles)
+) -> tuple[int, list[FailedFile]]:
+    """Create or update articles by id; unchanged content adds no revision.
+
+    Originals are stored before translations (a translation needs its source); a
+    translation that cannot be stored (its source is missing…) is reported, not fatal.
+    """
+    stored = 0
+    failed: list[FailedFile] = []
+    for loaded in sorted(articles, key=lambda a: a.content.translation_of is not None):
+        try:
+            with session.begin_nested():
+                repository.upsert_article_from_source(
+                    session,
+                    article_id=loaded.article_id,
+                    content=loaded.content,
+                    actor=actor,
+                    publish=publish,
+                    source=loaded.source,
+                )
+        except InvalidTranslation as exc:
+            failed.append(FailedFile(path=loaded.source or loaded.article_id, error=exc.message))
+            continue
+        stored += 1
+    return stored, failed
 
 
 def ingest_paths(
@@ -93,8 +105,11 @@ def ingest_paths(
     loaded, failed = load_sources(paths)
     report = IngestReport(failed=failed)
     with transaction(session_factory) as session:
-        report.articles = store_articles(session, articles=loaded, actor=actor, publish=True)
-        if prune_missing and not failed:
+        report.articles, refused = store_articles(
+            session, articles=loaded, actor=actor, publish=True
+        )
+        report.failed.extend(refused)
+        if prune_missing and not report.failed:
             keep = {a.article_id for a in loaded}
             for path in paths:
                 if path.is_dir():

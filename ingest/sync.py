@@ -6,6 +6,7 @@ old chunks are pruned; content hashes let a re-run on unchanged input embed noth
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -28,8 +29,13 @@ class SyncReport:
 def chunks_for(revision: PublishedRevision) -> list[IndexedChunk]:
     """The index chunks of one published revision (deterministic)."""
     intents = ",".join(revision.intents)
+    locale = revision.locale.lower()
+    translation_of = revision.translation_of or ""
     return [
-        IndexedChunk(**asdict(chunk), intents=intents)
+        IndexedChunk(
+            **{**asdict(chunk), "content_hash": _with_language(chunk.content_hash, revision)},
+            intents=intents, locale=locale, translation_of=translation_of,
+        )
         for chunk in chunk_article(
             article_id=revision.article_id,
             revision=revision.revision,
@@ -40,6 +46,13 @@ def chunks_for(revision: PublishedRevision) -> list[IndexedChunk]:
             questions=[*revision.questions, *revision.learned_questions],
         )
     ]
+
+
+def _with_language(text_hash: str, revision: PublishedRevision) -> str:
+    # Locale and source are stored with each chunk (retrieval filters on them): a change
+    # of either must re-write the chunk, not only a change of its text.
+    payload = f"{text_hash}|{revision.locale.lower()}|{revision.translation_of or ''}"
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def sync_index(

@@ -37,3 +37,14 @@ class InvalidArticle(KnowledgeBaseError):
 class FrontMatterError(KnowledgeBaseError):
     code = "invalid_front_matter"
     status = 422
+
+
+class InvalidTranslation(KnowledgeBaseError):
+    """A translation whose source is missing, is itself a translation, or has its locale.
+
+    409, not 422: the request is well formed; it conflicts with the articles as they are now
+    (a schema-valid request is never refused for its form, issue 15).
+    """
+
+    code = "invalid_translation"
+    status = 409

@@ -70,6 +70,6 @@ def render_article(content: ArticleContent, *, article_id: str | None = None) ->
     meta: dict[str, Any] = {}
     if article_id:
         meta["id"] = article_id
-    meta.update(content.model_dump(include=_META_FIELDS))
+    meta.update(content.model_dump(include=_META_FIELDS, exclude_none=True))
     header = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True).strip()
     return f"{_FENCE}\n{header}\n{_FENCE}\n\n{content.body.strip()}\n"

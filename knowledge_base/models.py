@@ -51,6 +51,8 @@ class ArticleRevision(Base):
     questions: Mapped[list[str]] = mapped_column(JSON, default=list)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     locale: Mapped[str] = mapped_column(String(20), default="en")
+    translation_of: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    source_revision: Mapped[int | None] = mapped_column(Integer, nullable=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

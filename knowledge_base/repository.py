@@ -14,7 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from knowledge_base.clock import utcnow
-from knowledge_base.errors import ArticleNotFound, RevisionConflict, RevisionNotFound
+from knowledge_base.errors import (
+    ArticleNotFound,
+    InvalidTranslation,
+    RevisionConflict,
+    RevisionNotFound,
+)
 from knowledge_base.models import Article, ArticleRevision, AuditLog, LearnedQuestion
 from knowledge_base.schemas import (
     ArticleContent,
@@ -67,6 +72,7 @@ def _add_revision(
     session: Session, article: Article, content: ArticleContent, *, actor: str, note: str
 ) -> ArticleRevision:
     number = (article.latest_revision or 0) + 1 if article.revisions else 1
+    content = _checked_translation(session, article.id, content)
     revision = ArticleRevision(
         article_id=article.id,
         number=number,
@@ -81,6 +87,46 @@ def _add_revision(
     article.updated_at = revision.created_at
     article.updated_by = actor
     return revision
+
+
+def _checked_translation(
+    session: Session, article_id: str, content: ArticleContent
+) -> ArticleContent:
+    """A translation's source must exist, be an original and have another locale. Unless
+    the content says which source revision it was made from, it is the source's newest:
+    saving a translation means it was checked against the source as it is now."""
+    source_id = content.translation_of
+    if source_id is None:
+        return content
+    if source_id == article_id:
+        raise InvalidTranslation(f"article {article_id!r} cannot be a translation of itself")
+    source = session.get(Article, source_id)
+    if source is None or not source.revisions:
+        raise InvalidTranslation(
+            f"article {article_id!r} is a translation of {source_id!r}, which does not exist"
+        )
+    latest = source.revisions[-1]
+    if latest.translation_of is not None:
+        raise InvalidTranslation(
+            f"article {article_id!r} translates {source_id!r}, which is itself a translation "
+            f"(of {latest.translation_of!r}); translate the original"
+        )
+    if latest.locale.lower() == content.locale.lower():
+        raise InvalidTranslation(
+            f"article {article_id!r} translates {source_id!r} but has the same locale "
+            f"({content.locale}); give the translation its own locale"
+        )
+    if content.source_revision is None:
+        content = content.model_copy(update={"source_revision": source.latest_revision})
+    return content
+
+
+def translation_is_stale(session: Session, revision: ArticleRevision) -> bool:
+    """Whether the source changed after the revision it was translated from."""
+    if revision.translation_of is None or revision.source_revision is None:
+        return False
+    source = session.get(Article, revision.translation_of)
+    return source is not None and source.latest_revision > revision.source_revision
 
 
 def get_article(session: Session, *, article_id: str) -> Article:

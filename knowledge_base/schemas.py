@@ -11,6 +11,7 @@ from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, Field, fiel
 
 MAX_QUESTIONS = 10
 MAX_BODY_CHARS = 200_000
+ARTICLE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,119}$"
 
 
 def _clean_list(values: list[str]) -> list[str]:
@@ -37,6 +38,10 @@ class ArticleFields(BaseModel):
     questions: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list, max_length=30)
     locale: str = Field(default="en", min_length=2, max_length=20, pattern=r"^[A-Za-z_-]+$")
+    # A translation names the article it translates and the source revision it was made
+    # from (a newer source revision makes it stale); both None for an original article.
+    translation_of: str | None = Field(default=None, pattern=ARTICLE_ID_PATTERN)
+    source_revision: int | None = Field(default=None, ge=1)
 
     @field_validator("intents", "tags")
     @classmethod
@@ -58,8 +63,15 @@ class ArticleContent(ArticleFields):
     model_config = ConfigDict(extra="forbid")
 
     def content_hash(self) -> str:
-        """A stable hash of everything that affects retrieval (decides re-embedding)."""
-        fields = self.model_dump(include=set(ArticleFields.model_fields))
+        """A stable hash of everything that affects retrieval (decides re-embedding).
+
+        ``source_revision`` is bookkeeping, not content: re-importing an unchanged
+        translation is not a new revision. An original article leaves ``translation_of``
+        out, so its hash is the one it had before translations existed.
+        """
+        fields = self.model_dump(include=set(ArticleFields.model_fields) - {"source_revision"})
+        if fields["translation_of"] is None:
+            del fields["translation_of"]
         payload = json.dumps(fields, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -67,7 +79,7 @@ class ArticleContent(ArticleFields):
 class ArticleCreate(ArticleContent):
     """A new article; ``id`` is derived from the title when not given."""
 
-    id: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,119}$")
+    id: str | None = Field(default=None, pattern=ARTICLE_ID_PATTERN)
 
 
 class ArticleUpdate(ArticleContent):
@@ -108,6 +120,15 @@ class ArticlePublic(ArticleFields, _ArticleState):
 
     updated_by: str = Field(validation_alias=_of_article("updated_by"))
     updated_at: datetime = Field(validation_alias=_of_article("updated_at"))
+    # Computed, not stored: a revision row has no such attribute, so validating one gives
+    # False; whoever has the session sets it (``bot.kb_editor.articles.public_article``).
+    stale: bool = Field(
+        default=False,
+        description="A translation whose source article has a newer revision than "
+        "`source_revision`, the one it was translated from. Check the source's changes and "
+        "save the translation without `source_revision` (it becomes the source's newest) to "
+        "make it up to date. Always false for an original.",
+    )
 
 
 class _RevisionKey(_Public):

@@ -15,6 +15,11 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_KB = REPO_ROOT / "knowledge_base" / "demo"
+# The demo KB's English originals: what most tests draft from. Ingesting the translations
+# too (knowledge_base/demo/translations, 5 languages) takes ~3× as long; the tests that are
+# about other languages ingest them themselves.
+DEMO_ENGLISH = DEMO_KB / "articles"
+DEMO_TRANSLATIONS = DEMO_KB / "translations"
 # Environment variables a test (or a process it starts) must never inherit.
 SECRET_ENV_PREFIXES = (
     "DRAFTDESK_", "SLACK_", "OPENAI_", "ANTHROPIC_", "LANGCHAIN_", "LANGSMITH_",
@@ -83,7 +88,7 @@ def demo_services(
     data = tmp_path_factory.mktemp("demo-data")
     services = build_services(Settings(data_dir=data), embedder=real_embedder)  # type: ignore[arg-type]
     ingest_paths(
-        [DEMO_KB],
+        [DEMO_ENGLISH],
         session_factory=services.session_factory,
         index=services.index,
         embedder=services.embedder,

@@ -62,12 +62,12 @@ class InMemoryIndex:
             self._vectors.pop(chunk_id, None)
 
     def query(
-        self, vector: Vectors, *, k: int, where: Mapping[str, str | int] | None = None
+        self, vector: Vectors, *, k: int, where: Mapping[str, Any] | None = None
     ) -> list[DenseHit]:
         hits = []
         for chunk_id, chunk in self._chunks.items():
             meta = chunk.metadata()
-            if where and any(meta.get(key) != value for key, value in where.items()):
+            if where and not _matches(meta, where):
                 continue
             similarity = float(np.dot(self._vectors[chunk_id], vector))
             hits.append(DenseHit(chunk=chunk, similarity=similarity))
@@ -428,3 +428,14 @@ class RecordingEvents:
 
     def of_type(self, kind: str) -> list[Event]:
         return [e for e in self.events if e.type == kind]
+
+
+def _matches(meta: Mapping[str, Any], where: Mapping[str, Any]) -> bool:
+    """Chroma's metadata filter, as far as draftdesk uses it: equality and ``$or``."""
+    for key, value in where.items():
+        if key == "$or":
+            if not any(_matches(meta, alternative) for alternative in value):
+                return False
+        elif meta.get(key) != value:
+            return False
+    return True

@@ -38,7 +38,8 @@ _SAFETY_ADVICE_RE = re.compile(
     r"put it (?:away|aside)|do not wear|don't wear)\b"
     # de, fr, es, it, ja
     r"|nicht mehr (?:verwenden|benutzen)|netzstecker|arrêtez d'utiliser|débranchez|"
-    r"deja de usar|desenchúfalo|smetta (?:subito )?di usare|scolleghi|使用を中止|プラグ.{0,10}抜"
+    r"dej[ae] de usar|desenchúf[ae]lo|smetta (?:subito )?di usare|scolleghi|"
+    r"使用を中止|プラグ.{0,10}抜"
 )
 
 

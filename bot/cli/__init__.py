@@ -80,6 +80,8 @@ def ingest(
             f"{fitted.get('false_answer_rate', 0):.1%}, example questions answered "
             f"{fitted.get('recall', 0):.1%})", highlight=False,
         )
+        for note in calibrated.notes:
+            console.print(f"translations in {note}", highlight=False)
     if as_json:
         typer.echo(json.dumps(report.as_json()))
     else:

@@ -191,5 +191,6 @@ def calibrate_command(
         f"{report.dev_messages} dev messages\n"
         f"answered at this bar: {fitted.get('recall', 0):.1%} of the messages the KB answers, "
         f"{fitted.get('false_answer_rate', 0):.1%} of the off-topic ones\n"
-        "stored with the index"
+        + "".join(f"translations in {note}\n" for note in report.notes)
+        + "stored with the index"
     )

@@ -19,10 +19,16 @@ from pydantic import BaseModel, Field
 
 from bot.drafting.offline import ComposedReply, ComposeInput, greeting_name
 from bot.facts import Citation
+from bot.policy.wording import verdict_text
 from bot.understanding.signals import ORDER_ID, strip_invisible_characters
 from knowledge_base.error_base import DraftdeskError
 
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
+# The reply languages draftdesk detects, as the model is told them.
+LANGUAGE_NAMES = {
+    "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
+    "ja": "Japanese",
+}
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\d-])(\+?\d[\d ().-]{7,}\d)(?![\d-])")
 _STREET = re.compile(
@@ -97,13 +103,20 @@ class LlmComposer:
             seller_name=self._seller_name,
             greeting_name="[BUYER_NAME]" if name else "there",
             signature=self._signature,
+            language_name=LANGUAGE_NAMES.get(data.language, "English"),
         )
         knowledge = "\n\n".join(
             f"[{c.id}] {c.title}\n{strip_invisible_characters(c.text)}" for c in data.answer_chunks
         )
         order_facts = data.order.model_dump_json() if data.order else "none"
+        # The verdicts worded in the reply's language (our templates), so the model copies
+        # them rather than translating policy.
         verdicts = (
-            "\n".join(f"- {v.text} (rules: {', '.join(v.rule_ids)})" for v in data.verdicts)
+            "\n".join(
+                f"- {verdict_text(v, language=data.language, order=data.order)} "
+                f"(rules: {', '.join(v.rule_ids)})"
+                for v in data.verdicts
+            )
             or "none"
         )
         context = self._context.format(
@@ -134,7 +147,8 @@ class LlmComposer:
         if not valid:
             raise LlmComposerError("the model cited no retrieved passage")
         citations = [
-            Citation(article_id=c.article_id, revision=c.revision, title=c.title, chunk_id=c.id)
+            Citation(article_id=c.article_id, revision=c.revision, title=c.title, chunk_id=c.id,
+                     translation_of=c.translation_of or None)
             for c in valid
         ]
         return ComposedReply(text=redaction.restore(answer.reply.strip()), citations=citations)

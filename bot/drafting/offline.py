@@ -21,7 +21,7 @@ MAX_ANSWER_CHARS = 900
 # Marketplace messages are limited to 2,000 characters; keep a margin for an agent's edit.
 MAX_REPLY_CHARS = 1900
 MIN_ANSWER_CHARS = 300
-# The KB is written in English: in a reply in another language, the quoted KB text is kept
+# An article with no translation in the reply's language: its quoted text is kept
 # short, so the reply stays one the buyer can read (the agent is told what is untranslated).
 MAX_FOREIGN_ANSWER_CHARS = 350
 KB_LANGUAGE = "en"
@@ -242,7 +242,7 @@ class OfflineComposer:
         english = data.language == "en"
         name = greeting_name(data.buyer_name)
         greeting = w["greeting_named"].format(first_name=name) if name else w["greeting_unnamed"]
-        sign_off = f"{w['sign_off']}\n{data.signature}"
+        sign_off = f"{w['sign_off']}\n{_signature_in_language(data, w)}"
         item = item_name(data.order, data.buyer_text, known=data.product_names)
         if not english:
             # Product names come from the English catalogue: in another language the reply
@@ -279,13 +279,13 @@ class OfflineComposer:
         )
         fixed += sum(len(v) + 2 for v in verdicts) + 4
         budget = max(0, min(MAX_ANSWER_CHARS, MAX_REPLY_CHARS - fixed))
-        if data.language != KB_LANGUAGE:
+        foreign = _kb_text_is_foreign(data)
+        if foreign:
             budget = min(budget, MAX_FOREIGN_ANSWER_CHARS)
-        # In another language than the KB's, order facts and verdicts (from templates, in
-        # the buyer's language) are the answer; the English article is cited, not quoted.
-        answered_by_data = data.language != KB_LANGUAGE and (
-            data.order is not None or bool(verdicts)
-        )
+        # When the KB text is in another language than the reply (no translation of the
+        # article), order facts and verdicts (from templates, in the buyer's language) are
+        # the answer; the article is cited, not quoted.
+        answered_by_data = foreign and (data.order is not None or bool(verdicts))
         if refused or by_marketplace or answered_by_data:
             # The verdict is the answer: quoting the general rule next to a "no" (or our own
             # return steps next to Amazon's) would read as a contradiction. The article is
@@ -297,12 +297,13 @@ class OfflineComposer:
             if data.order is not None or data.order_id_given:
                 answer = _without_asking_for_order_number(answer)
         untranslated: list[str] = []
-        if answer.strip() and data.language != KB_LANGUAGE:
+        if answer.strip() and foreign:
             untranslated = [p for p in answer.split("\n\n") if p.strip()]
             answer = f"{w['kb_intro']}\n\n{answer}"
         parts = [greeting, opening, *facts, *verdicts, answer, *uncovered, *closing, sign_off]
         citations = [
-            Citation(article_id=c.article_id, revision=c.revision, title=c.title, chunk_id=c.id)
+            Citation(article_id=c.article_id, revision=c.revision, title=c.title, chunk_id=c.id,
+                     translation_of=c.translation_of or None)
             for c in used
         ]
         return ComposedReply(
@@ -427,3 +428,20 @@ def _electrical(data: ComposeInput, item: str) -> bool:
     ):
         return True
     return bool(_ELECTRICAL.search(data.buyer_text) or _ELECTRICAL.search(item))
+
+
+def _kb_text_is_foreign(data: ComposeInput) -> bool:
+    """Whether the passages the reply would quote are in another language than the reply
+    (the article has no translation in the buyer's language)."""
+    chunks = data.answer_chunks
+    if not chunks:
+        return data.language != KB_LANGUAGE
+    return any(c.locale.split("-")[0].split("_")[0] != data.language for c in chunks)
+
+
+def _signature_in_language(data: ComposeInput, wording: dict[str, Any]) -> str:
+    """The seller's signature; the default one ("The <seller> team") in the reply's
+    language. A signature the seller wrote themselves is theirs and stays as written."""
+    if data.signature == f"The {data.seller_name} team" and "team_signature" in wording:
+        return str(wording["team_signature"]).format(seller_name=data.seller_name)
+    return data.signature

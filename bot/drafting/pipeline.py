@@ -142,7 +142,10 @@ class DraftingPipeline:
         topic = u.topic
         if asked and verdicts and topic not in _TOPIC_FAMILIES[asked]:
             topic = next(iter(_TOPIC_FAMILIES[asked]))
-        answers, uncovered = self._answers(routing, text) if answering else ([], [])
+        language = reply_language_for(text, request.locale)
+        answers, uncovered = (
+            self._answers(routing, text, language) if answering else ([], [])
+        )
         data = ComposeInput(
             buyer_name=request.buyer_name,
             sentiment=u.sentiment,
@@ -160,7 +163,7 @@ class DraftingPipeline:
             no_response_needed=routing.no_response_needed,
             order_id_given=bool(u.order_ids or request.earlier_order_ids),
             product_names=self.retriever.product_names(),
-            language=reply_language_for(text, request.locale),
+            language=language,
         )
         composed, composer_name = self._compose(data, text)
         if unverified and not routing.no_response_needed:
@@ -246,13 +249,16 @@ class DraftingPipeline:
                 return facts, None, unverified
         return None, bound[0], unverified
 
-    def _answers(self, routing: Routing, text: str) -> tuple[list[AnswerPart], list[str]]:
+    def _answers(
+        self, routing: Routing, text: str, language: str
+    ) -> tuple[list[AnswerPart], list[str]]:
         """The part of the reply for each question (up to three): the section of its best
-        article that answers it. Questions the KB does not answer confidently are returned
-        to be named as passed to a colleague."""
+        article that answers it — from the article's translation in the reply's language
+        when there is one. Questions the KB does not answer confidently are returned to be
+        named as passed to a colleague."""
         top = routing.retrieval.articles[0]
         parts = [AnswerPart(
-            chunks=self._answering_chunks(top, routing.retrieval.embedding, text)
+            chunks=self._answering_chunks(top, routing.retrieval.embedding, text, language)
         )]
         segments = [s.strip() for s in _QUESTION_BREAK.split(text) if len(s.split()) >= 3]
         if len(segments) < 2:
@@ -267,7 +273,8 @@ class DraftingPipeline:
         # One model call for every segment.
         for segment, vector in zip(segments, self.retriever.embed_many(segments), strict=True):
             result = self.retriever.retrieve(
-                segment, k=3, has_order=has_order, embedding=vector
+                segment, k=3, has_order=has_order, embedding=vector,
+                language=routing.understanding.language,
             )
             if not result.articles:
                 continue
@@ -281,20 +288,22 @@ class DraftingPipeline:
                 if len(parts) < MAX_QUESTIONS_ANSWERED:
                     answered.add(article.article_id)
                     parts.append(AnswerPart(
-                        chunks=self._answering_chunks(article, result.embedding, segment)
+                        chunks=self._answering_chunks(
+                            article, result.embedding, segment, language
+                        )
                     ))
             elif _is_question(segment) and not ranked & near_whole:
                 uncovered.append(segment)
         return parts, uncovered[:1]
 
     def _answering_chunks(
-        self, article: RetrievedArticle, query: Vectors, text: str
+        self, article: RetrievedArticle, query: Vectors, text: str, language: str
     ) -> list[IndexedChunk]:
         """The article's opening (written to answer its main question) and, when another
         section is more like the question, that section too. "Like" is the cosine plus the
         share of the question's words the section uses ("dishwasher", "gift wrap"): the
         model alone blurs a specific word inside a long section."""
-        sections = self.retriever.body_chunks(article.article_id)
+        sections = self.retriever.body_chunks(article.article_id, language)
         if not sections:
             return []
         vectors = self.retriever.stored_vectors([c.id for c in sections])

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.kb_editor import repository as repo
+from bot.kb_editor import translations
+from bot.kb_editor.translations import public_article
 from knowledge_base import repository as kb
 from knowledge_base.db import transaction
 from knowledge_base.schemas import ArticleCreate, ArticlePublic, ArticleUpdate, RevisionPublic
@@ -35,12 +37,24 @@ class ArticleEditor:
     def list_all(self) -> list[ArticlePublic]:
         """Every article (newest edit first)."""
         with self.session_factory() as session:
-            return [kb.to_public(a) for a in kb.list_articles(session)]
+            return [public_article(session, a) for a in kb.list_articles(session)]
 
     def get(self, article_id: str) -> ArticlePublic:
-        """One article's newest revision, or ArticleNotFound."""
+        """One article's newest revision (a translation says whether it is stale), or
+        ArticleNotFound."""
         with self.session_factory() as session:
-            return kb.to_public(kb.get_article(session, article_id=article_id))
+            return public_article(session, kb.get_article(session, article_id=article_id))
+
+    def translation_context(self, article_id: str) -> translations.TranslationContext:
+        """A translation's source, or an original's translations (ArticleNotFound)."""
+        with self.session_factory() as session:
+            article = kb.get_article(session, article_id=article_id)
+            return translations.translation_context(session, article)
+
+    def start_translation(self, source_id: str, locale: str) -> translations.TranslationStart:
+        """What a new translation of ``source_id`` into ``locale`` starts from."""
+        with self.session_factory() as session:
+            return translations.start_translation(session, source_id=source_id, locale=locale)
 
     def revisions(self, article_id: str) -> list[RevisionPublic]:
         """Every revision of an article, oldest first."""
@@ -57,10 +71,14 @@ class ArticleEditor:
             )
 
     def create(self, content: ArticleCreate, *, actor: str, publish: bool = False) -> ArticlePublic:
-        """A new article at revision 1: a draft, or published at once when asked."""
+        """A new article at revision 1: a draft, or published at once when asked. A
+        translation without an id gets ``<source>-<locale>``."""
+        if content.translation_of is not None and content.id is None:
+            article_id = translations.translation_id(content.translation_of, content.locale)
+            content = content.model_copy(update={"id": article_id})
         with transaction(self.session_factory) as session:
             article = kb.create_article(session, content=content, actor=actor, publish=publish)
-            public = kb.to_public(article)
+            public = public_article(session, article)
         if publish:
             self._after_publish_change()
         return public
@@ -74,7 +92,7 @@ class ArticleEditor:
             article = kb.update_article(session, article_id=article_id, update=update, actor=actor)
             if publish:
                 kb.publish_article(session, article_id=article_id, actor=actor, article=article)
-            public = kb.to_public(article)
+            public = public_article(session, article)
         if publish:
             self._after_publish_change()
         return public
@@ -83,7 +101,8 @@ class ArticleEditor:
         """Publish the newest revision; drafts use it from the next one on."""
         with transaction(self.session_factory) as session:
             repo.lock_article(session, article_id=article_id)
-            public = kb.to_public(kb.publish_article(session, article_id=article_id, actor=actor))
+            article = kb.publish_article(session, article_id=article_id, actor=actor)
+            public = public_article(session, article)
         self._after_publish_change()
         return public
 
@@ -91,7 +110,8 @@ class ArticleEditor:
         """Take the article out of drafting (its revisions stay)."""
         with transaction(self.session_factory) as session:
             repo.lock_article(session, article_id=article_id)
-            public = kb.to_public(kb.unpublish_article(session, article_id=article_id, actor=actor))
+            article = kb.unpublish_article(session, article_id=article_id, actor=actor)
+            public = public_article(session, article)
         self._after_publish_change()
         return public
 
@@ -99,9 +119,10 @@ class ArticleEditor:
         """Copy an old revision into a new one (published at once if the article is)."""
         with transaction(self.session_factory) as session:
             repo.lock_article(session, article_id=article_id)
-            public = kb.to_public(
-                kb.rollback_article(session, article_id=article_id, revision=revision, actor=actor)
+            article = kb.rollback_article(
+                session, article_id=article_id, revision=revision, actor=actor
             )
+            public = public_article(session, article)
         if public.status == "published":
             self._after_publish_change()
         return public
@@ -112,4 +133,3 @@ class ArticleEditor:
             repo.lock_article(session, article_id=article_id)
             kb.delete_article(session, article_id=article_id, actor=actor)
         self._after_publish_change()
-

@@ -28,6 +28,8 @@ _FIELD_NAMES = {
     "questions": "Example questions",
     "tags": "Tags",
     "locale": "Locale",
+    "translation_of": "Source article",
+    "source_revision": "Source revision",
 }
 
 
@@ -47,13 +49,38 @@ class EditorForm:
     tags: str = ""
     locale: str = "en"
     revision: int = 0
+    # A translation: the source article's id, and the source revision it was checked
+    # against (None: the source's newest when saved). "" for an original article.
+    translation_of: str = ""
+    source_revision: int | None = None
 
     @classmethod
     def from_article(cls, article: ArticlePublic) -> EditorForm:
         return cls(
-            title=article.title, body=article.body, topics=", ".join(article.intents),
-            questions=list(article.questions), tags=", ".join(article.tags),
-            locale=article.locale, revision=article.revision,
+            title=article.title,
+            body=article.body,
+            topics=", ".join(article.intents),
+            questions=list(article.questions),
+            tags=", ".join(article.tags),
+            locale=article.locale,
+            revision=article.revision,
+            translation_of=article.translation_of or "",
+            source_revision=article.source_revision,
+        )
+
+    @classmethod
+    def for_translation(cls, source: ArticlePublic, locale: str) -> EditorForm:
+        """A new translation of ``source`` into ``locale``, started from the source's text
+        (title, body, questions, topics and tags) for the translator to replace."""
+        return cls(
+            title=source.title,
+            body=source.body,
+            topics=", ".join(source.intents),
+            questions=list(source.questions),
+            tags=", ".join(source.tags),
+            locale=locale,
+            translation_of=source.id,
+            source_revision=source.revision,
         )
 
     @classmethod
@@ -62,8 +89,7 @@ class EditorForm:
     ) -> EditorForm:
         """A new-article form started from a knowledge gap (title and example questions)."""
         cleaned = [" ".join(q.split()) for q in questions if q.strip()]
-        return cls(title=title.strip(), body=body, topics=topics,
-                   questions=cleaned[:MAX_QUESTIONS])
+        return cls(title=title.strip(), body=body, topics=topics, questions=cleaned[:MAX_QUESTIONS])
 
     def question_slots(self) -> list[str]:
         """Exactly ``MAX_QUESTIONS`` inputs: the questions, then empty ones."""
@@ -77,14 +103,20 @@ class EditorForm:
             raise InvalidArticle(f"Example questions: at most {MAX_QUESTIONS}")
         try:
             return ArticleContent(
-                title=self.title, body=self.body, intents=split_labels(self.topics),
-                questions=questions, tags=split_labels(self.tags),
+                title=self.title,
+                body=self.body,
+                intents=split_labels(self.topics),
+                questions=questions,
+                tags=split_labels(self.tags),
                 locale=self.locale.strip() or "en",
+                translation_of=self.translation_of.strip() or None,
+                source_revision=self.source_revision if self.translation_of.strip() else None,
             )
         except ValidationError as exc:
             first = exc.errors()[0]
-            name = _FIELD_NAMES.get(str(first["loc"][0]) if first["loc"] else "", "Article")
-            raise InvalidArticle(f"{name}: {_readable(first)}") from exc
+            field_name = str(first["loc"][0]) if first["loc"] else ""
+            name = _FIELD_NAMES.get(field_name, "Article")
+            raise InvalidArticle(f"{name}: {_readable(first, field_name)}") from exc
 
     def to_create(self) -> ArticleCreate:
         return ArticleCreate.model_validate(self.content().model_dump())
@@ -93,7 +125,7 @@ class EditorForm:
         return ArticleUpdate(revision=max(self.revision, 1), **self.content().model_dump())
 
 
-def _readable(error: object) -> str:
+def _readable(error: object, field_name: str = "") -> str:
     details = error if isinstance(error, dict) else {}
     kind = str(details.get("type", ""))
     if kind in ("string_too_short", "missing"):
@@ -101,6 +133,8 @@ def _readable(error: object) -> str:
     if kind == "string_too_long":
         limit = (details.get("ctx") or {}).get("max_length")
         return f"too long (at most {limit} characters)" if limit else "too long"
+    if kind == "string_pattern_mismatch" and field_name == "translation_of":
+        return "not an article id (lowercase letters, digits and '-')"
     if kind == "string_pattern_mismatch":
         return "letters, '-' and '_' only (for example en, de or en-GB)"
     return str(details.get("msg", "is not valid")).removeprefix("Value error, ")

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from bot.conversations.models import Draft, Message
 from bot.conversations.states import DraftStatus, MessageRole
@@ -21,7 +21,7 @@ from bot.kb_editor.errors import SuggestionNotFound
 from bot.kb_editor.gaps import GapQuestion, shorten
 from bot.kb_editor.models import KbScannedDraft, KbSuggestion
 from knowledge_base.clock import utcnow
-from knowledge_base.models import Article
+from knowledge_base.models import Article, ArticleRevision
 
 # Hand-off reasons an article could fix; sensitive subjects, requests for a person and
 # marketplace-account questions go to a person whatever the KB says.
@@ -99,7 +99,11 @@ def gap_reason(draft: Draft, *, low_confidence: float, heavy_edit: float) -> str
 
 
 def gap_questions(
-    session: Session, *, since: datetime, low_confidence: float, heavy_edit: float,
+    session: Session,
+    *,
+    since: datetime,
+    low_confidence: float,
+    heavy_edit: float,
     limit: int = 2000,
 ) -> list[GapQuestion]:
     """Buyer questions since ``since`` whose drafts show the KB fell short (newest first)."""
@@ -120,7 +124,8 @@ def gap_questions(
         ).scalars()
     )
     reasons = {
-        d.id: r for d in drafts
+        d.id: r
+        for d in drafts
         if (r := gap_reason(d, low_confidence=low_confidence, heavy_edit=heavy_edit))
     }
     wanted = {m for d in drafts if d.id in reasons for m in (d.message_ids or [d.message_id])}
@@ -132,9 +137,15 @@ def gap_questions(
         parts = [texts[m] for m in (draft.message_ids or [draft.message_id]) if m in texts]
         text = shorten(" ".join(parts))
         if text:
-            out.append(GapQuestion(text=text, reason=reasons[draft.id], draft_id=draft.id,
-                                   conversation_id=draft.conversation_id,
-                                   created_at=draft.created_at))
+            out.append(
+                GapQuestion(
+                    text=text,
+                    reason=reasons[draft.id],
+                    draft_id=draft.id,
+                    conversation_id=draft.conversation_id,
+                    created_at=draft.created_at,
+                )
+            )
     return out
 
 
@@ -158,14 +169,27 @@ def mark_scanned(session: Session, *, draft_id: int, suggestions: int) -> None:
 
 
 def add_suggestion(
-    session: Session, *, draft_id: int, article_id: str, base_revision: int,
-    changes: Sequence[dict[str, Any]], draft_text: str, final_text: str, ratio: float,
+    session: Session,
+    *,
+    draft_id: int,
+    article_id: str,
+    base_revision: int,
+    changes: Sequence[dict[str, Any]],
+    draft_text: str,
+    final_text: str,
+    ratio: float,
 ) -> KbSuggestion:
     """Store an open suggestion."""
     suggestion = KbSuggestion(
-        draft_id=draft_id, article_id=article_id, base_revision=base_revision,
-        changes=list(changes), draft_text=draft_text, final_text=final_text,
-        change_ratio=round(ratio, 4), status="open", created_at=utcnow(),
+        draft_id=draft_id,
+        article_id=article_id,
+        base_revision=base_revision,
+        changes=list(changes),
+        draft_text=draft_text,
+        final_text=final_text,
+        change_ratio=round(ratio, 4),
+        status="open",
+        created_at=utcnow(),
     )
     session.add(suggestion)
     session.flush()
@@ -204,7 +228,11 @@ def get_suggestion(
 
 
 def close_suggestion(
-    session: Session, *, suggestion: KbSuggestion, status: str, actor: str,
+    session: Session,
+    *,
+    suggestion: KbSuggestion,
+    status: str,
+    actor: str,
     accepted_revision: int | None = None,
 ) -> None:
     """Mark a suggestion accepted or dismissed."""
@@ -227,4 +255,22 @@ def lock_article(session: Session, *, article_id: str) -> None:
         .where(Article.id == article_id)
         .with_for_update()
         .execution_options(populate_existing=True)
+    )
+
+
+def translation_articles(session: Session, *, source_id: str) -> list[Article]:
+    """The articles whose newest revision is a translation of ``source_id`` (revisions
+    loaded), by id."""
+    newest = and_(
+        ArticleRevision.article_id == Article.id,
+        ArticleRevision.number == Article.latest_revision,
+    )
+    return list(
+        session.execute(
+            select(Article)
+            .join(ArticleRevision, newest)
+            .where(ArticleRevision.translation_of == source_id)
+            .options(selectinload(Article.revisions))
+            .order_by(Article.id)
+        ).scalars()
     )

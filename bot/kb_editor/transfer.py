@@ -130,7 +130,8 @@ def import_kb(
     """
     incoming = read_kb_directory(directory)
     report = TransferReport()
-    for item in incoming:
+    # Originals first: a translation's source must exist when the translation is stored.
+    for item in sorted(incoming, key=lambda i: i.loaded.content.translation_of is not None):
         article_id = item.loaded.article_id
         existed = _exists(session, article_id)
         before = kb.get_article(session, article_id=article_id).latest_revision if existed else 0

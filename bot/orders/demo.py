@@ -3,6 +3,15 @@
 Relative dates keep the demo true on any day: the kettle of ``112-3456789-1234567`` was
 always delivered 10 days ago (inside the 30-day return window) and the kettle of
 ``112-7654321-7654321`` 45 days ago (outside it).
+
+Besides the Amazon.com orders, German buyers ordered on Amazon.de (euros, DHL) and Japanese
+buyers on Amazon.co.jp (yen, Yamato Transport and Japan Post), so order status and return
+verdicts can be shown in German and Japanese (issue 13). Each marketplace has one order in
+transit, one delivered inside the return window and one delivered after it closed. The
+order store keeps the marketplace as its sales-channel name (``Amazon.de``), as the Selling
+Partner API's ``SalesChannel`` reports it; there is no separate marketplace-id column
+(:data:`MARKETPLACE_IDS` lists the ids). Order data holds no delivery address, so a draft
+can never show one.
 """
 
 from __future__ import annotations
@@ -28,6 +37,22 @@ PARTIALLY_SHIPPED = "112-7788990-0011223"
 MARKETPLACE_FULFILLED = "112-8899001-1122334"
 PERSONALISED = "112-9900112-2233445"
 NO_DELIVERY_DATE = "112-1122334-4455667"
+
+# Amazon.de (EUR, DHL): Amazon's European order ids start 302-, 303-, 305- …
+DE_SHIPPED_IN_TRANSIT = "302-1538274-6620341"
+DE_DELIVERED_7_DAYS_AGO = "302-4471903-2285516"
+DE_DELIVERED_50_DAYS_AGO = "305-8816420-9937105"
+# Amazon.co.jp (JPY, Yamato Transport / Japan Post): Japanese order ids start 249-, 250-, 503-.
+JP_SHIPPED_IN_TRANSIT = "249-3902716-5584233"
+JP_DELIVERED_6_DAYS_AGO = "250-6617042-1180946"
+JP_DELIVERED_40_DAYS_AGO = "503-2748815-3319062"
+
+# The Selling Partner API's marketplace ids of the demo's marketplaces.
+MARKETPLACE_IDS = {
+    "Amazon.com": "ATVPDKIKX0DER",
+    "Amazon.de": "A1PA6795UKMFR9",
+    "Amazon.co.jp": "A1VC38T7YXB528",
+}
 
 _KETTLE = {
     "sku": "BW-KET-17",
@@ -58,7 +83,13 @@ def _last_holiday_purchase(today: date) -> date:
 
 
 def demo_orders(today: date) -> list[OrderUpsert]:
-    """About ten orders covering every case drafts must handle, dated relative to ``today``."""
+    """The Amazon.com orders covering every case drafts must handle, then the Amazon.de and
+    Amazon.co.jp ones, dated relative to ``today``."""
+    return [*_us_orders(today), *_german_orders(today), *_japanese_orders(today)]
+
+
+def _us_orders(today: date) -> list[OrderUpsert]:
+    """Amazon.com: about ten orders covering every case drafts must handle."""
 
     def day(days_ago: int) -> date:
         return today - timedelta(days=days_ago)
@@ -265,6 +296,136 @@ def demo_orders(today: date) -> list[OrderUpsert]:
                     quantity_shipped=1,
                 )
             ],
+            **common,
+        ),
+    ]
+
+
+def _german_orders(today: date) -> list[OrderUpsert]:
+    """Amazon.de: German titles, prices in euros, DHL Paket's 20-digit tracking numbers."""
+
+    def day(days_ago: int) -> date:
+        return today - timedelta(days=days_ago)
+
+    common: dict[str, Any] = {
+        "marketplace": "Amazon.de",
+        "currency": "EUR",
+        "carrier": "DHL",
+        "fulfillment_channel": "seller",
+    }
+    return [
+        OrderUpsert(
+            order_id=DE_SHIPPED_IN_TRANSIT,
+            purchase_date=day(3),
+            status=OrderStatus.SHIPPED,
+            shipped_at=day(2),
+            estimated_delivery=today + timedelta(days=2),
+            tracking_number="00340434161094042557",
+            buyer_name="Lena Hoffmann",
+            items=[
+                _item(
+                    "BW-SKL-26", "Gusseisenpfanne, 26 cm", "cookware", "39.95", quantity_shipped=1
+                )
+            ],
+            **common,
+        ),
+        OrderUpsert(
+            order_id=DE_DELIVERED_7_DAYS_AGO,
+            purchase_date=day(11),
+            status=OrderStatus.DELIVERED,
+            shipped_at=day(9),
+            estimated_delivery=day(7),
+            delivered_at=day(7),
+            tracking_number="00340434161094078832",
+            buyer_name="Jonas Schneider",
+            items=[
+                _item(
+                    "BW-KET-17",
+                    "Wasserkocher aus Edelstahl, 1,7 l",
+                    "small_appliances",
+                    "49.99",
+                    quantity_shipped=1,
+                )
+            ],
+            **common,
+        ),
+        OrderUpsert(
+            order_id=DE_DELIVERED_50_DAYS_AGO,
+            purchase_date=_bought_outside_holiday_season(day(56), today),
+            status=OrderStatus.DELIVERED,
+            shipped_at=day(53),
+            estimated_delivery=day(51),
+            delivered_at=day(50),
+            tracking_number="00340434161093817260",
+            buyer_name="Sabine Krüger",
+            items=[
+                _item(
+                    "BW-PAN-3",
+                    "Keramik-Pfannenset, 3-teilig, antihaftbeschichtet",
+                    "cookware",
+                    "79.99",
+                    quantity_shipped=1,
+                )
+            ],
+            **common,
+        ),
+    ]
+
+
+def _japanese_orders(today: date) -> list[OrderUpsert]:
+    """Amazon.co.jp: Japanese titles, whole-yen prices, Yamato's and Japan Post's 12-digit
+    tracking numbers; names as Japanese buyers write them, family name first."""
+
+    def day(days_ago: int) -> date:
+        return today - timedelta(days=days_ago)
+
+    common: dict[str, Any] = {
+        "marketplace": "Amazon.co.jp",
+        "currency": "JPY",
+        "fulfillment_channel": "seller",
+    }
+    kettle = _item(
+        "BW-KET-17", "ステンレス電気ケトル 1.7L", "small_appliances", "6980", quantity_shipped=1
+    )
+    return [
+        OrderUpsert(
+            order_id=JP_SHIPPED_IN_TRANSIT,
+            purchase_date=day(2),
+            status=OrderStatus.SHIPPED,
+            shipped_at=day(1),
+            estimated_delivery=today + timedelta(days=1),
+            carrier="ヤマト運輸",
+            tracking_number="438812749025",
+            buyer_name="佐藤 健太",
+            items=[kettle],
+            **common,
+        ),
+        OrderUpsert(
+            order_id=JP_DELIVERED_6_DAYS_AGO,
+            purchase_date=day(9),
+            status=OrderStatus.DELIVERED,
+            shipped_at=day(8),
+            estimated_delivery=day(6),
+            delivered_at=day(6),
+            carrier="日本郵便",
+            tracking_number="118634075526",
+            buyer_name="鈴木 美咲",
+            items=[
+                _item("BW-SKL-26", "鋳鉄スキレット 26cm", "cookware", "4980", quantity_shipped=1)
+            ],
+            **common,
+        ),
+        OrderUpsert(
+            order_id=JP_DELIVERED_40_DAYS_AGO,
+            purchase_date=_bought_outside_holiday_season(day(44), today),
+            status=OrderStatus.DELIVERED,
+            shipped_at=day(43),
+            estimated_delivery=day(41),
+            delivered_at=day(40),
+            carrier="ヤマト運輸",
+            tracking_number="438812063318",
+            buyer_name="高橋 直樹",
+            items=[kettle],
             **common,
         ),
     ]

@@ -167,7 +167,8 @@ def _verdict_key(verdict: PolicyVerdict, rules: set[str]) -> str:
     )
     if not verdict.eligible:
         return "return_excluded" if excluded else "return_closed"
-    return "return_until"
+    # Bought in the holiday season: the deadline is the holiday window's, not N days.
+    return "return_until_holiday" if "return.holiday" in rules else "return_until"
 
 
 def _warranty_until(rules: set[str], order: OrderFacts) -> date | None:

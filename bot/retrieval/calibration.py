@@ -115,6 +115,13 @@ def off_topic_probes(path: Path = OFF_TOPIC_PROBES) -> list[str]:
     return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def off_topic_probes_in(locale: str) -> list[str]:
+    """The same kind of messages in ``locale`` (``off_topic.<locale>.txt``; empty when
+    draftdesk ships none for it)."""
+    path = OFF_TOPIC_PROBES.with_name(f"off_topic.{locale}.txt")
+    return off_topic_probes(path) if path.is_file() else []
+
+
 def _arrays(points: Sequence[CalibrationPoint]) -> np.ndarray:
     return np.asarray([[p.dense, p.out_of_scope, float(p.has_order)] for p in points])
 

@@ -19,6 +19,7 @@ from bot.retrieval.calibration import (
     CalibrationPoint,
     fit_calibration,
     off_topic_probes,
+    off_topic_probes_in,
 )
 from bot.retrieval.errors import CalibrationInputError
 from bot.retrieval.retriever import HybridRetriever, RetrievalResult
@@ -59,6 +60,7 @@ class KbCalibrationReport:
             "questions_ranked_right": self.questions_ranked_right,
             "probes": self.probes,
             "dev_messages": self.dev_messages,
+            "locales": self.notes,
         }
 
 
@@ -97,7 +99,10 @@ def calibrate_kb(
         elif result.articles and result.articles[0].article_id in message.articles:
             positives.append(_point(result))
     calibration = fit_calibration(positives, negatives, defaults=retriever.calibration)
+    notes = [_calibrate_locale(retriever, locale, store=store)
+             for locale in retriever.translated_locales()]
     if store:
+        # Last: other processes re-read the locales' bars when the KB's own bar changes.
         retriever.store_calibration(calibration)
     return KbCalibrationReport(
         calibration=calibration,
@@ -105,17 +110,51 @@ def calibrate_kb(
         questions_ranked_right=ranked_right,
         probes=len(probe_texts),
         dev_messages=len(dev),
+        notes=notes,
     )
 
 
-def _retrieve_all(retriever: HybridRetriever, texts: Sequence[str]) -> list[RetrievalResult]:
+def _calibrate_locale(retriever: HybridRetriever, locale: str, *, store: bool) -> str:
+    """The bar for messages in ``locale``, fitted on the KB's translations in it: their
+    example questions asked again without their own chunk, against off-topic messages in
+    that language. Without probes in that language the KB's own bar is used."""
+    probes = off_topic_probes_in(locale)
+    questions = retriever.question_chunks(locale)
+    if not probes or not questions:
+        return f"{locale}: no off-topic messages in this language; the KB's bar is used"
+    vectors = retriever.stored_vectors([q.id for q in questions])
+    positives: list[CalibrationPoint] = []
+    for question, vector in zip(questions, vectors[: len(questions)], strict=True):
+        result = retriever.retrieve(
+            question.text, embedding=vector, exclude_chunk_ids=frozenset({question.id}),
+            language=locale,
+        )
+        if result.articles and result.articles[0].article_id == question.topic_article_id:
+            positives.append(_point(result))
+    negatives = [_point(r) for r in _retrieve_all(retriever, probes, language=locale)]
+    try:
+        calibration = fit_calibration(positives, negatives, defaults=retriever.calibration)
+    except ValueError as exc:
+        return f"{locale}: not calibrated ({exc}); the KB's bar is used"
+    if store:
+        retriever.store_calibration(calibration, locale=locale)
+    fitted = calibration.fitted_on
+    return (
+        f"{locale}: midpoint {calibration.midpoint:.3f} (off-topic answered "
+        f"{fitted['false_answer_rate']:.1%}, example questions answered {fitted['recall']:.1%})"
+    )
+
+
+def _retrieve_all(
+    retriever: HybridRetriever, texts: Sequence[str], *, language: str | None = None
+) -> list[RetrievalResult]:
     results: list[RetrievalResult] = []
     for start in range(0, len(texts), _BATCH):
         batch = list(texts[start : start + _BATCH])
         for text, vector in zip(batch, retriever.embed_many(batch), strict=True):
-            results.append(
-                retriever.retrieve(text, embedding=vector, has_order=bool(find_order_ids(text)))
-            )
+            results.append(retriever.retrieve(
+                text, embedding=vector, has_order=bool(find_order_ids(text)), language=language
+            ))
     return results
 
 

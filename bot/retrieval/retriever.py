@@ -17,13 +17,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.retrieval.calibration import CALIBRATION_KEY, Calibration
 from bot.retrieval.items import ItemVocabulary
+from bot.understanding.signals import ORDER_ID
 from ingest.bm25 import Bm25Index
 from ingest.embedder import Embedder, Vectors
 from ingest.index import IndexedChunk, SearchIndex
@@ -90,12 +91,23 @@ class _KbView:
     chunks_by_id: dict[str, IndexedChunk] = field(default_factory=dict)
     # Each article's body sections in reading order (the first is its opening).
     sections: dict[str, list[IndexedChunk]] = field(default_factory=dict)
+    # BM25 over the originals, and over each locale's translations (a message is matched
+    # against the originals and the translations in its own language only).
     bm25: Bm25Index = field(default_factory=lambda: Bm25Index([]))
+    bm25_by_locale: dict[str, Bm25Index] = field(default_factory=dict)
     signature: frozenset[str] = frozenset()
     # Row i: the classifier's mean topic distribution over article i's example questions
     # (out-of-scope column zeroed), for the agreement term.
     profiles: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 0)))
     profile_rows: dict[str, int] = field(default_factory=dict)
+    # (source article, locale) → the published translation of that article in that locale.
+    translations: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def topic_of(self, chunk: IndexedChunk) -> str:
+        """The article a chunk answers for: a translation's source while it is published."""
+        if chunk.translation_of and chunk.translation_of in self.sections:
+            return chunk.translation_of
+        return chunk.article_id
 
 
 class HybridRetriever:
@@ -116,6 +128,10 @@ class HybridRetriever:
         self._embedder = embedder
         self._topic_model = topic_model
         self.calibration = calibration or Calibration()
+        # Per locale of the KB's translations: similarities between two texts in the same
+        # non-English language run higher with the English-trained model, so each locale
+        # gets its own bar (fitted like the English one; see kb_calibration).
+        self.locale_calibrations: dict[str, Calibration] = {}
         self._candidates = candidates
         self._refresh_seconds = refresh_seconds
         self._item_vocabulary = item_vocabulary
@@ -137,16 +153,28 @@ class HybridRetriever:
 
     def _rebuild(self) -> None:
         chunks = self._index.all_chunks()
+        translated: dict[str, list[IndexedChunk]] = {}
+        for chunk in chunks:
+            if chunk.translation_of:
+                translated.setdefault(chunk.locale, []).append(chunk)
         view = _KbView(
             chunks_by_id={c.id: c for c in chunks},
-            bm25=Bm25Index(chunks),
+            bm25=Bm25Index([c for c in chunks if not c.translation_of]),
+            bm25_by_locale={locale: Bm25Index(group) for locale, group in translated.items()},
             signature=frozenset(c.id for c in chunks),
         )
         for chunk in sorted((c for c in chunks if c.kind == "body"), key=lambda c: c.number):
             view.sections.setdefault(chunk.article_id, []).append(chunk)
-        view.profiles, view.profile_rows = self._profiles(chunks)
+            if chunk.translation_of:
+                view.translations[(chunk.translation_of, chunk.locale)] = chunk.article_id
+        # The topic classifier reads English: a translation's questions would only blur the
+        # profile (its source's profile stands for it).
+        view.profiles, view.profile_rows = self._profiles(
+            [c for c in chunks if not c.translation_of]
+        )
         self._view = view
         self._load_calibration()
+        self._load_locale_calibrations()
         self._checked_at = time.monotonic()
 
     def _load_calibration(self) -> None:
@@ -158,6 +186,21 @@ class HybridRetriever:
             except (ValueError, TypeError) as exc:
                 log.warning("ignoring an unreadable calibration stored with the index: %s", exc)
             self._stored_calibration = stored
+            self._load_locale_calibrations()
+
+    def _load_locale_calibrations(self) -> None:
+        # Read with the KB's own bar (kb_calibration stores the locales' bars first) and
+        # after every rebuild, not on every change check: each read is a round trip.
+        locales: dict[str, Calibration] = {}
+        for locale in self._view.bm25_by_locale:
+            text = self._index.read_metadata(locale_calibration_key(locale))
+            if not text:
+                continue
+            try:
+                locales[locale] = Calibration.from_json(text)
+            except (ValueError, TypeError) as exc:
+                log.warning("ignoring an unreadable %s calibration: %s", locale, exc)
+        self.locale_calibrations = locales
 
     def _profiles(
         self, chunks: list[IndexedChunk]
@@ -222,26 +265,50 @@ class HybridRetriever:
         self._masked = (key, vectors)
         return vectors
 
-    def lead_chunk(self, article_id: str) -> IndexedChunk | None:
+    def lead_chunk(self, article_id: str, locale: str | None = None) -> IndexedChunk | None:
         """The article's first body chunk: its direct-answer opening paragraph."""
-        sections = self._view.sections.get(article_id)
+        sections = self.body_chunks(article_id, locale)
         return sections[0] if sections else None
 
-    def body_chunks(self, article_id: str) -> list[IndexedChunk]:
-        """The article's body sections in reading order (built once per refresh: this is on
-        every draft's path)."""
-        return list(self._view.sections.get(article_id, ()))
+    def body_chunks(self, article_id: str, locale: str | None = None) -> list[IndexedChunk]:
+        """The article's body sections in reading order — of its translation in ``locale``
+        when one is published (built once per refresh: this is on every draft's path)."""
+        view = self._view
+        if locale is not None:
+            article_id = view.translations.get((article_id, locale.lower()), article_id)
+        return list(view.sections.get(article_id, ()))
 
-    def question_chunks(self) -> list[IndexedChunk]:
-        """Every example question of the published KB (one chunk each)."""
-        return [c for c in self._view.chunks_by_id.values() if c.kind == "question"]
+    def translation_in(self, article_id: str, locale: str) -> str | None:
+        """The id of ``article_id``'s published translation in ``locale``, if any."""
+        return self._view.translations.get((article_id, locale.lower()))
+
+    def question_chunks(self, locale: str | None = None) -> list[IndexedChunk]:
+        """Every example question of the published KB's originals (one chunk each), or
+        with ``locale``, of its translations in that locale (each feeds its own bar)."""
+        return [
+            c for c in self._view.chunks_by_id.values()
+            if c.kind == "question"
+            and (c.locale == locale and bool(c.translation_of) if locale else not c.translation_of)
+        ]
+
+    def _searches_translations(self, language: str | None) -> bool:
+        return bool(language) and str(language).lower() in self._view.bm25_by_locale
+
+    def translated_locales(self) -> list[str]:
+        """The locales the published KB has translations in."""
+        return sorted(self._view.bm25_by_locale)
 
     def stored_vectors(self, chunk_ids: list[str]) -> Vectors:
         return self._index.vectors(chunk_ids)
 
-    def store_calibration(self, calibration: Calibration) -> None:
-        """Keep ``calibration`` with the index (other processes pick it up) and use it."""
+    def store_calibration(self, calibration: Calibration, *, locale: str | None = None) -> None:
+        """Keep ``calibration`` with the index (other processes pick it up) and use it —
+        the KB's bar, or with ``locale`` the bar of its translations in that locale."""
         text = calibration.to_json()
+        if locale is not None:
+            self._index.write_metadata(locale_calibration_key(locale), text)
+            self.locale_calibrations[locale] = calibration
+            return
         self._index.write_metadata(CALIBRATION_KEY, text)
         self.calibration = calibration
         self._stored_calibration = text
@@ -274,14 +341,22 @@ class HybridRetriever:
         embedding: Vectors | None = None,
         has_order: bool = False,
         exclude_chunk_ids: frozenset[str] = frozenset(),
+        language: str | None = None,
     ) -> RetrievalResult:
         """Rank articles for ``text``; ``embedding`` lets callers reuse a computed vector.
 
         ``has_order``: the buyer named an order (the message is about this shop).
+        ``language``: the message's language; the originals and their translations in it
+        are searched (without it, the originals only).
         ``exclude_chunk_ids`` leaves chunks out (calibration asks each example question
         again without its own chunk).
         """
         self._maybe_refresh()
+        if embedding is None and self._searches_translations(language):
+            # An order id says nothing of the topic, and to the English-trained model a
+            # long digit string outweighs the few words of a short message in another
+            # language (it pulled "return the kettle from 112-…" to unrelated articles).
+            text = " ".join(ORDER_ID.sub(" ", text).split()) or text
         masked_text = self.items_masked(text)
         masked_vector: Vectors | None = None
         if embedding is not None:
@@ -291,7 +366,7 @@ class HybridRetriever:
             vector, masked_vector = self.embed_many([text, masked_text])
         else:
             vector = self.embed_query(text)
-        raw = self._read(text, vector, k, has_order, exclude_chunk_ids)
+        raw = self._read(text, vector, k, has_order, exclude_chunk_ids, language)
         if masked_text == text:
             return raw
         if masked_vector is None:
@@ -300,7 +375,7 @@ class HybridRetriever:
         # bot.retrieval.items); how sure we are that the KB answers it is the surer of the
         # two readings, so naming a product never makes a shop question look off-topic.
         masked = self._read(
-            masked_text, masked_vector, k, has_order, exclude_chunk_ids,
+            masked_text, masked_vector, k, has_order, exclude_chunk_ids, language,
             masked_questions=self._masked_question_vectors(),
         )
         masked.confidence = max(raw.confidence, masked.confidence)
@@ -315,6 +390,7 @@ class HybridRetriever:
         k: int,
         has_order: bool,
         exclude_chunk_ids: frozenset[str],
+        language: str | None,
         *,
         masked_questions: dict[str, Vectors] | None = None,
     ) -> RetrievalResult:
@@ -328,7 +404,7 @@ class HybridRetriever:
             if self._oos_column is not None:
                 distribution[self._oos_column] = 0.0
         articles = self._rank(
-            text, vector, distribution, exclude_chunk_ids, masked_questions or {}
+            text, vector, distribution, exclude_chunk_ids, masked_questions or {}, language
         )
         top = articles[0] if articles else None
         features = {
@@ -339,16 +415,20 @@ class HybridRetriever:
         }
         return RetrievalResult(
             articles=articles[:k],
-            confidence=self.confidence(features),
+            confidence=self.confidence(features, language),
             topics=topics,
             out_of_scope=out_of_scope,
             embedding=vector,
             features=features,
         )
 
-    def confidence(self, features: dict[str, float]) -> float:
-        """How sure we are the top article answers: the KB's calibrated bar (see module)."""
-        return self.calibration.confidence(
+    def confidence(self, features: dict[str, float], language: str | None = None) -> float:
+        """How sure we are the top article answers: the KB's calibrated bar (see module),
+        or the bar of the message's language when the KB has translations in it."""
+        calibration = self.calibration
+        if language and language.lower() in self._view.bm25_by_locale:
+            calibration = self.locale_calibrations.get(language.lower(), calibration)
+        return calibration.confidence(
             dense=features["dense"],
             out_of_scope=features["out_of_scope"],
             has_order=features.get("has_order", 0.0) >= 0.5,
@@ -361,29 +441,38 @@ class HybridRetriever:
         distribution: npt.NDArray[np.float64] | None,
         exclude: frozenset[str],
         masked_questions: dict[str, Vectors],
+        language: str | None,
     ) -> list[RetrievedArticle]:
         view = self._view
         extra = len(exclude)
         dense_hits = [
-            h for h in self._index.query(vector, k=self._candidates + extra)
+            h for h in self._index.query(
+                vector, k=self._candidates + extra, where=_searched(view, language)
+            )
             if h.chunk.id not in exclude
         ]
-        lexical_hits = [
-            (c, s) for c, s in view.bm25.search(text, k=self._candidates + extra)
-            if c.id not in exclude
-        ]
+        lexical = view.bm25.search(text, k=self._candidates + extra)
+        in_language = view.bm25_by_locale.get(language or "")
+        if in_language is not None:
+            lexical += in_language.search(text, k=self._candidates + extra)
+        lexical_hits = [(c, s) for c, s in lexical if c.id not in exclude]
+
         by_article: dict[str, RetrievedArticle] = {}
 
         def article_for(chunk: IndexedChunk) -> RetrievedArticle:
-            found = by_article.get(chunk.article_id)
+            # A translation's chunks count for its source: one article per topic, whatever
+            # the language of the passage that matched.
+            topic = view.topic_of(chunk)
+            found = by_article.get(topic)
             if found is None:
+                lead = view.sections.get(topic, [chunk])[0]
                 found = RetrievedArticle(
-                    article_id=chunk.article_id,
-                    revision=chunk.revision,
-                    title=chunk.title,
-                    intents=chunk.intent_list,
+                    article_id=topic,
+                    revision=lead.revision,
+                    title=lead.title,
+                    intents=lead.intent_list,
                 )
-                by_article[chunk.article_id] = found
+                by_article[topic] = found
             return found
 
         for hit in dense_hits:
@@ -408,6 +497,21 @@ class HybridRetriever:
                 article.dense + BM25_WEIGHT * article.bm25 + AGREEMENT_WEIGHT * article.agreement
             )
         return sorted(by_article.values(), key=lambda a: (-a.score, a.article_id))
+
+
+def locale_calibration_key(locale: str) -> str:
+    return f"{CALIBRATION_KEY}:{locale}"
+
+
+def _searched(view: _KbView, language: str | None) -> dict[str, Any] | None:
+    """The index filter for a message in ``language``: originals, plus the translations in
+    that language (none needed while the KB has no translations)."""
+    if not view.translations:
+        return None
+    originals = {"translation_of": ""}
+    if language and language.lower() in view.bm25_by_locale:
+        return {"$or": [originals, {"locale": language.lower()}]}
+    return originals
 
 
 def cosine(a: Vectors, b: Vectors) -> float:

@@ -29,7 +29,7 @@ def run_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     data_dir = tmp_path_factory.mktemp("cli-data")
     kb = tmp_path_factory.mktemp("cli-kb") / "kb"
-    shutil.copytree(DEMO_KB, kb)
+    shutil.copytree(DEMO_KB, kb, ignore=shutil.ignore_patterns("translations"))
     first = run_cli(data_dir, "ingest", str(kb), "--json")
     assert first.returncode == 0, first.stderr
     report = json.loads(first.stdout)
@@ -58,7 +58,9 @@ def test_ask_json_contract(ingested: tuple[Path, Path]) -> None:
         draft
     )
     assert draft["handoff"] is False
-    assert {"article_id", "revision", "title", "chunk_id"} == set(draft["citations"][0])
+    assert {"article_id", "revision", "title", "chunk_id", "translation_of"} == set(
+        draft["citations"][0]
+    )
     pizza = json.loads(run_cli(data_dir, "ask", "what's a good pizza place in Seattle?",
                                "--json").stdout)
     assert pizza["handoff"] is True

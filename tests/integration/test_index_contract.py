@@ -83,6 +83,27 @@ def test_filter_isolates(index: SearchIndex) -> None:
     assert [h.chunk.article_id for h in hits] == ["b"]
 
 
+def test_language_filter_keeps_originals_and_one_locales_translations(
+    index: SearchIndex,
+) -> None:
+    # The retriever's filter: originals ("translation_of" empty) or the message's locale.
+    chunks = [
+        _chunk("a:1:0", "a", "original"),
+        IndexedChunk(**{**_chunk("d:1:0", "a-de", "Übersetzung").__dict__,
+                        "locale": "de", "translation_of": "a"}),
+        IndexedChunk(**{**_chunk("f:1:0", "a-fr", "traduction").__dict__,
+                        "locale": "fr", "translation_of": "a"}),
+    ]
+    index.upsert(chunks, np.stack([_unit(1, 0, 0), _unit(1, 0.1, 0), _unit(1, 0.2, 0)]))
+    where = {"$or": [{"translation_of": ""}, {"locale": "de"}]}
+    hits = index.query(_unit(1, 0, 0), k=5, where=where)
+    assert sorted(h.chunk.id for h in hits) == ["a:1:0", "d:1:0"]
+    german = next(h.chunk for h in hits if h.chunk.id == "d:1:0")
+    assert (german.locale, german.translation_of, german.topic_article_id) == ("de", "a", "a")
+    only_originals = index.query(_unit(1, 0, 0), k=5, where={"translation_of": ""})
+    assert [h.chunk.id for h in only_originals] == ["a:1:0"]
+
+
 def test_empty_index_answers_nothing(index: SearchIndex) -> None:
     assert index.query(_unit(1, 0, 0), k=3) == []
     assert index.all_chunks() == []

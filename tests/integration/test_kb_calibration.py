@@ -13,7 +13,7 @@ from bot.cli import app
 from bot.retrieval import CALIBRATION_KEY, Calibration
 from bot.services import build_services
 from bot.settings import Settings
-from tests.conftest import DEMO_KB
+from tests.conftest import DEMO_ENGLISH
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +23,7 @@ def test_ingest_calibrates_a_new_kb_and_kb_calibrate_refits_with_a_dev_file(
 ) -> None:
     monkeypatch.setenv("DRAFTDESK_DATA_DIR", str(tmp_path))
     runner = CliRunner()
-    ingested = runner.invoke(app, ["ingest", str(DEMO_KB)])
+    ingested = runner.invoke(app, ["ingest", str(DEMO_ENGLISH)])
     assert ingested.exit_code == 0, ingested.output
     assert "calibrated the answer/hand-off bar" in ingested.output
 
@@ -41,7 +41,7 @@ def test_ingest_calibrates_a_new_kb_and_kb_calibrate_refits_with_a_dev_file(
         services.close()
 
     # Re-running ingest with nothing changed keeps the bar (nothing re-fitted).
-    again = runner.invoke(app, ["ingest", str(DEMO_KB)])
+    again = runner.invoke(app, ["ingest", str(DEMO_ENGLISH)])
     assert again.exit_code == 0 and "calibrated" not in again.output
 
     dev = tmp_path / "dev.jsonl"

@@ -6,6 +6,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
@@ -182,3 +183,43 @@ def test_openai_compatible_server_errors_fall_back(demo_services: Any, openai_st
     reply = pipeline.draft(DraftRequest(buyer_messages=["how long does delivery take?"]))
     assert reply.composer == "offline"
     assert _OpenAIStub.requests
+
+
+def test_the_llm_writes_in_the_buyers_language_from_verdicts_worded_in_it(
+    demo_services: Any,
+) -> None:
+    from bot.orders import load_demo_orders
+    from bot.policy.wording import verdict_text
+    from knowledge_base.db import transaction
+
+    with transaction(demo_services.session_factory) as session:
+        load_demo_orders(session, today=date.today())
+
+    def german_reply(messages: list[Any]) -> str:
+        first = PASSAGE_ID.search(messages[1].content)
+        assert first is not None
+        return json.dumps({
+            "reply": "Hallo,\n\nja, Sie können den Wasserkocher noch zurücksenden.\n\n"
+                     "Viele Grüße\nThe Brightwater Home team",
+            "citations": [first.group(1)],
+        })
+
+    model = ScriptedChatModel.build(german_reply)
+    pipeline = pipeline_with(demo_services, chat_model=model)
+    reply = pipeline.draft(DraftRequest(
+        buyer_messages=["Kann ich den Wasserkocher aus Bestellung 112-3456789-1234567 noch "
+                        "zurückschicken?"],
+        for_seller=True,
+    ))
+    assert reply.composer.startswith("llm:")
+    assert reply.reply_language == "de"
+    sent = model.seen[0]  # type: ignore[attr-defined]
+    assert "Write the whole reply in German" in sent[0].content
+    assert reply.verdicts, "a return question on a known order gets a verdict"
+    for verdict in reply.verdicts:
+        german = verdict_text(verdict, language="de", order=reply.order)
+        # As the model sees it: the order id is a placeholder.
+        sent_as = german.replace("112-3456789-1234567", "[ORDER_1]")
+        assert german != verdict.text and sent_as in sent[1].content
+    # The reply checks ran on the German text (greeting and sign-off recognised).
+    assert not [c.name for c in reply.checks if not c.passed and c.severity == "block"]

@@ -15,7 +15,7 @@ from ingest.pipeline import ingest_paths
 from knowledge_base import repository as kb
 from knowledge_base.db import transaction
 from knowledge_base.schemas import ArticleCreate
-from tests.conftest import DEMO_KB
+from tests.conftest import DEMO_ENGLISH
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +44,7 @@ PRICE_MATCH = ArticleCreate(
 def services(tmp_path_factory: pytest.TempPathFactory, real_embedder: Any) -> Iterator[Services]:
     data = tmp_path_factory.mktemp("new-topic")
     services = build_services(Settings(data_dir=Path(data)), embedder=real_embedder)
-    ingest_paths([DEMO_KB], session_factory=services.session_factory, index=services.index,
+    ingest_paths([DEMO_ENGLISH], session_factory=services.session_factory, index=services.index,
                  embedder=services.embedder)
     services.calibrate_kb()
     yield services

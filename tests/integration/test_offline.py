@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DEMO_KB
+from tests.conftest import DEMO_ENGLISH
 
 LOOPBACK = ("127.", "::1", "localhost")
 
@@ -51,7 +51,7 @@ def test_ingest_and_ask_work_with_the_network_blocked(
     # A fresh model load inside the guard: the bundled files must be enough.
     services = build_services(Settings(data_dir=tmp_path))
     report = ingest_paths(
-        [DEMO_KB], session_factory=services.session_factory, index=services.index,
+        [DEMO_ENGLISH], session_factory=services.session_factory, index=services.index,
         embedder=services.embedder,
     )
     assert report.embedded > 0

@@ -65,8 +65,8 @@ def test_load_demo_is_relative_to_today_and_idempotent(runner: CliRunner) -> Non
     with time_machine.travel(datetime(2027, 3, 15, 12, 0, tzinfo=UTC), tick=False):
         first = runner.invoke(app, ["orders", "load-demo"])
         second = runner.invoke(app, ["orders", "load-demo", "--json"])
-    assert first.exit_code == 0 and "11 new" in first.stdout
-    assert json.loads(second.stdout)["unchanged"] == 11
+    assert first.exit_code == 0 and "17 new" in first.stdout
+    assert json.loads(second.stdout)["unchanged"] == 17
     shown = runner.invoke(app, ["orders", "show", "112-3456789-1234567", "--json"])
     facts = json.loads(shown.stdout)
     assert facts["delivered_at"] == (date(2027, 3, 5)).isoformat()

@@ -412,7 +412,7 @@ def test_load_orders_demo_file_and_none(tmp_path: Path) -> None:
         services=SimpleNamespace(session_factory=database.session_factory))
     try:
         demo = load_orders(environment, "demo")
-        assert demo is not None and demo.imported == 11 and demo.source == "demo"
+        assert demo is not None and demo.imported == 17 and demo.source == "demo"
         # Like `draftdesk orders import`: good orders are stored, bad rows are listed (the
         # example file has one on purpose).
         example = load_orders(environment, DEMO_KB_DIR / "_seller" / "orders_example.csv")
@@ -461,7 +461,7 @@ def test_eval_drafts_command_writes_outcomes_and_fields(
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["n"] == 3
-    assert summary["orders"] == {"source": "demo", "imported": 11, "failed_rows": 0}
+    assert summary["orders"] == {"source": "demo", "imported": 17, "failed_rows": 0}
     assert summary["seller_name"] == "Brightwater Home"
     assert summary["policy_file"].endswith("knowledge_base/demo/_seller/policy.yaml")
     assert {"fields", "per_lang", "handoff_reason_recall", "auto_pass", "checks",

@@ -200,7 +200,7 @@ def test_japanese_order_status_writes_the_date_the_japanese_way() -> None:
 
 @pytest.mark.parametrize(
     ("language", "advice"),
-    [("de", "nicht mehr"), ("fr", "arrêtez d'utiliser"), ("es", "deja de usar"),
+    [("de", "nicht mehr"), ("fr", "arrêtez d'utiliser"), ("es", "deje de usar"),
      ("it", "smetta"), ("ja", "使用を中止")],
 )
 def test_safety_hand_off_tells_the_buyer_to_stop_and_unplug(language: str, advice: str) -> None:
@@ -248,6 +248,27 @@ def test_untranslated_kb_text_is_introduced_and_reported() -> None:
     assert reply.untranslated == ["We accept Visa, Mastercard and PayPal."]
 
 
+def test_a_translation_in_the_buyers_language_is_quoted_as_the_answer() -> None:
+    chunk = IndexedChunk(
+        id="payment-methods-de:1:0", article_id="payment-methods-de", revision=1,
+        title="Zahlungsarten", heading="", number=0, content_hash="x", locale="de",
+        translation_of="payment-methods",
+        text="Wir akzeptieren Visa, Mastercard und PayPal.",
+    )
+    reply = OfflineComposer().compose(
+        ComposeInput(buyer_name=None, sentiment="neutral", handoff=False,
+                     answers=[AnswerPart(chunks=[chunk])], buyer_text="Welche Zahlungsarten?",
+                     language="de")
+    )
+    assert "Wir akzeptieren Visa, Mastercard und PayPal." in reply.text
+    assert "bisher nur auf Englisch" not in reply.text
+    assert reply.untranslated == []
+    cited = reply.citations[0]
+    assert (cited.article_id, cited.translation_of, cited.topic_article_id) == (
+        "payment-methods-de", "payment-methods", "payment-methods"
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "locale", "expected"),
     [
@@ -274,3 +295,31 @@ def test_reply_checks_do_not_misfire_on_other_languages(language: str) -> None:
                            handoff_reasons=["human_request"], reply_language=language)
     failed = [c.id for c in run_checks(reply.text, context) if not c.passed]
     assert failed == []
+
+
+def test_a_holiday_return_window_is_not_called_n_days_from_delivery() -> None:
+    verdict = PolicyVerdict(
+        kind="return", eligible=True, deadline=date(2027, 1, 31),
+        rule_ids=["return.window.30d", "return.holiday", "fee.none.original_condition"],
+        text="Your kettle from order 112-3456789-1234567 can be returned until 31 January "
+        "2027 — it was bought in the holiday season, so the holiday return window applies.",
+    )
+    german = verdict_text(verdict, language="de", order=DELIVERED)
+    assert "31. Januar 2027" in german and "Weihnachtszeit" in german
+    assert "Tage ab Lieferung" not in german
+    japanese = verdict_text(verdict, language="ja", order=DELIVERED)
+    assert "2027年1月31日" in japanese and "お届けから" not in japanese
+
+
+@pytest.mark.parametrize(
+    ("signature", "expected"),
+    [("The Brightwater Home team", "Ihr Brightwater Home-Team"),
+     ("Anna, Brightwater", "Anna, Brightwater")],
+)
+def test_the_default_signature_is_in_the_buyers_language(signature: str, expected: str) -> None:
+    reply = OfflineComposer().compose(
+        ComposeInput(buyer_name=None, sentiment="neutral", handoff=True,
+                     handoff_reasons=["low_confidence"], buyer_text="Hallo?", language="de",
+                     seller_name="Brightwater Home", signature=signature)
+    )
+    assert reply.text.endswith(f"Viele Grüße\n{expected}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -22,7 +24,7 @@ def rules() -> PolicyRules:
 
 def test_every_case_is_present() -> None:
     orders = {order.order_id: order for order in demo_orders(date(2027, 6, 15))}
-    assert len(orders) == 11
+    assert len(orders) == 17
     statuses = {order.status for order in orders.values()}
     assert statuses >= {
         OrderStatus.DELIVERED,
@@ -76,3 +78,70 @@ def test_kettle_stories_hold_on_every_day(rules: PolicyRules) -> None:
         assert not old[0].eligible, today
         assert "2-year warranty on small appliances" in old[0].text
         assert [v.kind for v in old] == ["return", "warranty"]
+
+
+GERMAN = (
+    demo_ids.DE_SHIPPED_IN_TRANSIT,
+    demo_ids.DE_DELIVERED_7_DAYS_AGO,
+    demo_ids.DE_DELIVERED_50_DAYS_AGO,
+)
+JAPANESE = (
+    demo_ids.JP_SHIPPED_IN_TRANSIT,
+    demo_ids.JP_DELIVERED_6_DAYS_AGO,
+    demo_ids.JP_DELIVERED_40_DAYS_AGO,
+)
+
+
+def test_german_and_japanese_orders_are_on_their_own_marketplaces() -> None:
+    orders = {order.order_id: order for order in demo_orders(date(2027, 6, 15))}
+    for ids, marketplace, currency, carriers, tracking in (
+        (GERMAN, "Amazon.de", "EUR", {"DHL"}, r"00340434\d{12}"),
+        (JAPANESE, "Amazon.co.jp", "JPY", {"ヤマト運輸", "日本郵便"}, r"\d{12}"),
+    ):
+        assert marketplace in demo_ids.MARKETPLACE_IDS
+        for order_id in ids:
+            order = orders[order_id]
+            assert (order.marketplace, order.currency) == (marketplace, currency), order_id
+            assert order.carrier in carriers and order.fulfillment_channel == "seller"
+            assert order.tracking_number and re.fullmatch(tracking, order.tracking_number)
+            assert order.buyer_name and len(order.buyer_name.split()) == 2
+    assert all(
+        item.price == item.price.to_integral_value()
+        for order_id in JAPANESE
+        for item in orders[order_id].items
+    ), "yen have no cents"
+    in_transit = [orders[demo_ids.DE_SHIPPED_IN_TRANSIT], orders[demo_ids.JP_SHIPPED_IN_TRANSIT]]
+    assert all(o.estimated_delivery and o.delivered_at is None for o in in_transit)
+    # The Amazon.com orders are unchanged: many tests and eval files name them.
+    assert orders[demo_ids.DELIVERED_10_DAYS_AGO].marketplace == "Amazon.com"
+    assert len({o.order_id for o in orders.values()}) == len(orders)
+
+
+def _returns(rules: PolicyRules, order: Any, today: date) -> Any:
+    return verdicts_for_topic(
+        rules, topic="check_refund_policy", order=order, reason=None, today=today, message=None
+    )
+
+
+def test_german_and_japanese_verdicts_hold_on_every_day(rules: PolicyRules) -> None:
+    for today in DAYS:
+        orders = {o.order_id: order_facts(o) for o in demo_orders(today)}
+        for order_id in (*GERMAN, *JAPANESE):
+            order = orders[order_id]
+            assert order.purchase_date is not None and order.purchase_date <= today
+            for day in (order.shipped_at, order.delivered_at):
+                assert day is None or day >= order.purchase_date
+
+        for order_id in (demo_ids.DE_DELIVERED_7_DAYS_AGO, demo_ids.JP_DELIVERED_6_DAYS_AGO):
+            verdict = _returns(rules, orders[order_id], today)[0]
+            assert verdict.kind == "return" and verdict.eligible, (order_id, today)
+            assert verdict.deadline is not None and verdict.deadline >= today + timedelta(days=20)
+        for order_id in (demo_ids.DE_DELIVERED_50_DAYS_AGO, demo_ids.JP_DELIVERED_40_DAYS_AGO):
+            verdicts = _returns(rules, orders[order_id], today)
+            assert not verdicts[0].eligible, (order_id, today)
+            assert [v.kind for v in verdicts] == ["return", "warranty"], (order_id, today)
+        for order_id in (demo_ids.DE_SHIPPED_IN_TRANSIT, demo_ids.JP_SHIPPED_IN_TRANSIT):
+            # Not delivered yet: the window counts from the expected delivery.
+            verdict = _returns(rules, orders[order_id], today)[0]
+            assert verdict.kind == "return" and verdict.eligible, (order_id, today)
+            assert verdict.deadline is not None and verdict.deadline > today + timedelta(days=29)
