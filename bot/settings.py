@@ -125,11 +125,14 @@ class Settings(BaseSettings):
     mail_from: str | None = None  # the seller's registered address (Amazon refuses others)
     # Bcc of every reply (default: mail_from), so a crash during sending can be checked.
     mail_copy_to: str | None = None
-    mail_ca_file: Path | None = None
+    mail_ca_file: Path | None = None  # PEM bundle trusted besides the system CAs (IMAP+SMTP)
     mail_relay_domains: Annotated[list[str], NoDecode] = Field(default_factory=list)
     mail_require_authentication: bool = True
     mail_trusted_authserv_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     mail_max_reply_chars: int = Field(default=2000, ge=100, le=20000)
+    # Documents an agent may attach to a reply (invoice-*, warranty-*, instructions-*; PDF,
+    # PNG, JPEG). None: $DRAFTDESK_DATA_DIR/mail/outbound_documents.
+    mail_documents_dir: Path | None = None
     mail_poll_seconds: float = 60.0
     mail_in_process: bool = True  # serve/worker run the poller and sender when configured
 

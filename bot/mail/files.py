@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.mail.errors import MailError
 from bot.mail.parsing import MailAttachment
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -60,3 +61,118 @@ class MailFiles:
             partial.write_bytes(data)
             os.replace(partial, target)  # readers never see half a file
         return relative.as_posix()
+
+
+# --- documents a reply may carry (issue 14: invoice, warranty, instructions; at most 5) ---
+
+# The relay takes only these kinds of attachment (DOMAIN.md), told apart by the file name's
+# prefix: ``invoice-….pdf``, ``warranty-….pdf``, ``instructions-….png``.
+DOCUMENT_KINDS = ("invoice", "warranty", "instructions")
+MAX_DOCUMENTS = 5
+# DOMAIN.md names no size limit; 10 MB per file is what the relay is known to take.
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+_DOCUMENT_TYPES = {
+    ".pdf": ("application/pdf", (b"%PDF-",)),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+}
+
+
+class DocumentRefused(MailError):
+    """A chosen document may not go out; the message is safe to show to the agent."""
+
+    code = "document_refused"
+    status = 422
+
+
+@dataclass(frozen=True)
+class OutboundDocument:
+    filename: str
+    kind: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class OutboundDocuments:
+    """The seller's documents an agent may attach to a reply by e-mail: the files directly in
+    ``root`` whose name starts with a kind (``invoice-``, ``warranty-``, ``instructions-``),
+    ending ``.pdf``, ``.png``, ``.jpg`` or ``.jpeg`` (content to match), ≤ 10 MB each."""
+
+    root: Path
+    max_bytes: int = MAX_DOCUMENT_BYTES
+
+    def available(self) -> list[OutboundDocument]:
+        """Every allowed document, by name (an unreadable or missing folder has none)."""
+        try:
+            names = sorted(p.name for p in self.root.iterdir())
+        except OSError:
+            return []
+        found = []
+        for name in names:
+            try:
+                found.append(self._check(name)[0])
+            except DocumentRefused:
+                continue
+        return found
+
+    def choose(self, names: list[str]) -> list[dict[str, Any]]:
+        """The chosen documents as stored with the outbox row (``filename``,
+        ``content_type``, ``size``, ``sha256``, ``path``); raises :class:`DocumentRefused`."""
+        unique = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+        if len(unique) > MAX_DOCUMENTS:
+            raise DocumentRefused(
+                f"a reply through the marketplace may carry at most {MAX_DOCUMENTS} documents "
+                f"({len(unique)} were chosen)"
+            )
+        chosen = []
+        for name in unique:
+            document, path, data = self._check(name)
+            chosen.append(
+                {
+                    "filename": document.filename,
+                    "content_type": document.content_type,
+                    "size": document.size,
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "path": str(path),
+                }
+            )
+        return chosen
+
+    def _check(self, name: str) -> tuple[OutboundDocument, Path, bytes]:
+        shown = name[:80]
+        if name != Path(name).name or "\\" in name or name.startswith(".") or "\x00" in name:
+            raise DocumentRefused(f"“{shown}” is not a document of the documents folder")
+        kind = name.split("-", 1)[0].lower() if "-" in name else ""
+        suffix = Path(name).suffix.lower()
+        if kind not in DOCUMENT_KINDS or suffix not in _DOCUMENT_TYPES:
+            raise DocumentRefused(
+                f"“{shown}” is not an allowed document: only invoices, warranties and "
+                "instructions (invoice-…, warranty-…, instructions-…) as PDF, PNG or JPEG"
+            )
+        root = self.root.resolve()
+        path = (root / name).resolve()
+        if not path.is_relative_to(root) or path.parent != root or not path.is_file():
+            raise DocumentRefused(f"there is no document “{shown}” in the documents folder")
+        size = path.stat().st_size
+        if size > self.max_bytes:
+            raise DocumentRefused(f"“{shown}” is larger than {self.max_bytes // (1024 * 1024)} MB")
+        data = path.read_bytes()
+        content_type, magic = _DOCUMENT_TYPES[suffix]
+        if not data.startswith(magic):
+            raise DocumentRefused(f"“{shown}” is not really a {suffix[1:].upper()} file")
+        return OutboundDocument(name, kind, content_type, len(data)), path, data
+
+
+def read_document(stored: dict[str, Any]) -> bytes:
+    """The bytes of a document chosen at approval — refused when the file is gone or is no
+    longer the one the agent approved (its sha256 changed)."""
+    name = str(stored.get("filename", ""))
+    try:
+        data = Path(str(stored["path"])).read_bytes()
+    except (KeyError, OSError) as exc:
+        raise DocumentRefused(f"the document “{name}” is no longer there") from exc
+    if hashlib.sha256(data).hexdigest() != stored.get("sha256"):
+        raise DocumentRefused(f"the document “{name}” changed after the reply was approved")
+    return data

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from bot.mail import repository as repo
 from bot.mail.endpoints import MailServer
 from bot.mail.errors import MailServerError
 from bot.mail.inbox import StoredMail
+from bot.mail.tls import client_context, untrusted
 from knowledge_base.clock import Clock, utcnow
 
 log = logging.getLogger(__name__)
@@ -49,23 +51,31 @@ class MailboxStatus:
 def open_imap(server: MailServer, *, ca_file: str | None = None,
               timeout: float = 30.0) -> IMAPClient:
     """Connect and log in (TLS as the URL demands); raises MailServerError."""
+    context = client_context(ca_file)
     try:
         client = IMAPClient(server.host, port=server.port, ssl=server.security == "tls",
-                            ssl_context=server.ssl_context(ca_file), timeout=timeout)
+                            ssl_context=context, timeout=timeout)
+    except ssl.SSLCertVerificationError as exc:
+        raise untrusted("IMAP", server.host, exc) from exc
     except OSError as exc:
         raise MailServerError(f"cannot reach the IMAP server {server.host}:{server.port} "
                               f"({type(exc).__name__})") from exc
     try:
         if server.security != "tls":
             if client.has_capability("STARTTLS"):
-                client.starttls(server.ssl_context(ca_file))
+                client.starttls(context)
             elif server.security == "starttls":
-                raise MailServerError(f"the IMAP server {server.host} does not offer STARTTLS",
-                                      code="mail_tls_unavailable")
+                raise MailServerError(
+                    f"the IMAP server {server.host} does not offer STARTTLS, and imap:// may "
+                    "stay plain only to a loopback host: use imaps://",
+                    code="mail_tls_unavailable")
         client.login(server.username or "", server.password or "")
     except MailServerError:
         _quietly_close(client)
         raise
+    except ssl.SSLCertVerificationError as exc:
+        _quietly_close(client)
+        raise untrusted("IMAP", server.host, exc) from exc
     except IMAPClient.Error as exc:
         _quietly_close(client)
         raise MailServerError(f"the IMAP server refused the login for {server.username}",

@@ -91,6 +91,9 @@ class OutboundMail(Base):
     in_reply_to: Mapped[str | None] = mapped_column(String(998), nullable=True)
     references: Mapped[list[str]] = mapped_column(JSON, default=list)
     body: Mapped[str] = mapped_column(Text)
+    # Documents the agent attached at approval (migration 0014):
+    # [{"filename", "content_type", "size", "sha256", "path"}]; None: plain text only.
+    attachments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

@@ -35,8 +35,10 @@ from bot.events import AGENTS_TOPIC, EventPublisher
 from bot.mail import repository as repo
 from bot.mail.endpoints import MailServer
 from bot.mail.errors import MailError, MailNotFound, MailServerError, NothingToRetry
+from bot.mail.files import DocumentRefused
 from bot.mail.models import OutboundMail
 from bot.mail.outbox import compose
+from bot.mail.tls import CertificateNotTrusted, client_context, untrusted
 from knowledge_base.clock import Clock, utcnow
 
 log = logging.getLogger(__name__)
@@ -180,9 +182,17 @@ class MailSender:
         with self.session_factory() as session:
             row = session.get(OutboundMail, outbound_id)
             assert row is not None
-            mail = compose(row, from_address=self.config.from_address)
+            try:
+                mail = compose(row, from_address=self.config.from_address)
+            except DocumentRefused as exc:
+                refused: str | None = str(exc)
+            else:
+                refused = None
             recipients = [row.to_address]
             session.expunge(row)
+        if refused is not None:  # never sent without the documents the agent approved
+            self._finish(outbound_id, token, status="failed", error=refused)
+            return False
         if self.config.copy_to and self.config.copy_to.lower() != row.to_address.lower():
             recipients.append(self.config.copy_to)
         try:
@@ -406,17 +416,20 @@ def retry_sending(
 
 
 def connect(config: SenderConfig) -> smtplib.SMTP:
-    """An SMTP session, TLS as the URL demands, logged in when a user is set."""
+    """An SMTP session, TLS as the URL demands, logged in when a user is set.
+
+    A certificate that does not verify raises :class:`CertificateNotTrusted`.
+    """
     server = config.server
-    context = server.ssl_context(config.ca_file)
-    smtp: smtplib.SMTP
-    if server.security == "tls":
-        smtp = smtplib.SMTP_SSL(
-            server.host, server.port, timeout=config.timeout_seconds, context=context
-        )
-    else:
-        smtp = smtplib.SMTP(server.host, server.port, timeout=config.timeout_seconds)
+    context = client_context(config.ca_file)
+    smtp: smtplib.SMTP | None = None
     try:
+        if server.security == "tls":
+            smtp = smtplib.SMTP_SSL(
+                server.host, server.port, timeout=config.timeout_seconds, context=context
+            )
+        else:
+            smtp = smtplib.SMTP(server.host, server.port, timeout=config.timeout_seconds)
         smtp.ehlo()
         if server.security != "tls":
             if smtp.has_extn("starttls"):
@@ -424,12 +437,19 @@ def connect(config: SenderConfig) -> smtplib.SMTP:
                 smtp.ehlo()
             elif server.security == "starttls":
                 raise MailServerError(
-                    f"the SMTP server {server} does not offer STARTTLS", code="mail_tls_unavailable"
+                    f"the SMTP server {server} does not offer STARTTLS, and smtp:// may stay "
+                    "plain only to a loopback host: use smtps://",
+                    code="mail_tls_unavailable",
                 )
         if server.username:
             smtp.login(server.username, server.password or "")
+    except ssl.SSLCertVerificationError as exc:
+        if smtp is not None:
+            smtp.close()
+        raise untrusted("SMTP", server.host, exc) from exc
     except BaseException:
-        smtp.close()
+        if smtp is not None:
+            smtp.close()
         raise
     return smtp
 
@@ -440,6 +460,8 @@ def send_once(config: SenderConfig, data: bytes, recipients: list[str]) -> str:
         smtp = connect(config)
     except smtplib.SMTPAuthenticationError as exc:
         raise _Permanent(f"login refused ({exc.smtp_code})") from exc
+    except CertificateNotTrusted as exc:  # as any TLS trouble: retried, then shown
+        raise _Transient(exc.message) from exc
     except MailServerError as exc:
         raise _Permanent(exc.message) from exc
     except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:

@@ -22,12 +22,14 @@ from bot.accounts.service import (
     end_web_session,
     start_web_session,
 )
-from bot.conversations.errors import BlockedByChecks, WorkflowError
+from bot.conversations.errors import BlockedByChecks, InvalidMessage, WorkflowError
 from bot.conversations.service import Workflow
 from bot.conversations.states import DraftStatus
 from bot.mail.channel import MailChannel
 from bot.mail.errors import MailNotFound, NothingToRetry
+from bot.mail.files import DocumentRefused, OutboundDocument, OutboundDocuments
 from bot.mail.imap import MailboxStatus
+from bot.mail.outbox import attaching, is_mail_conversation
 from bot.mail.views import KEPT_ASIDE, Download
 from bot.web.auth import (
     LOGIN_CSRF_COOKIE,
@@ -296,11 +298,19 @@ def _page(
         blocked_checks=blocked_checks or [],
         is_lead=user.has_role(Role.LEAD),
         deliveries=mail.shown_for(draft.id if draft is not None else None) if mail else [],
+        outbound_documents=_documents_to_offer(request, draft) if can_decide else [],
         mail_attachments=mail.attachments if mail else {},
     )
     return templates.TemplateResponse(
         request, "console/page.html", context, status_code=status_code
     )
+
+
+def _documents_to_offer(request: Request, draft: Any) -> list[OutboundDocument]:
+    """The seller's documents the agent may tick when approving a reply by e-mail."""
+    if draft is None or not _is_mail_conversation(request, draft.conversation_id):
+        return []
+    return _outbound_documents(request).available()
 
 
 @router.get("/console", response_class=HTMLResponse)
@@ -407,7 +417,21 @@ async def approve(
     text: Annotated[str | None, Form()] = None,
     override_reason: Annotated[str | None, Form()] = None,
     view: Annotated[str, Form()] = "pending",
+    documents: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
+    def approve_with_documents() -> Any:
+        # Checked before the approval: a refused document approves and queues nothing.
+        chosen = _chosen_documents(request, workflow, draft_id=draft_id, names=documents or [])
+        with attaching(chosen):
+            return workflow.approve(
+                draft_id=draft_id,
+                actor=user.actor,
+                text=text,
+                override_reason=override_reason,
+                may_decide_escalated=user.has_role(Role.LEAD),
+                may_override=user.has_role(Role.LEAD),
+            )
+
     return await _act(
         request,
         workflow,
@@ -415,15 +439,40 @@ async def approve(
         draft_id=draft_id,
         view=view,
         edited_text=text,
-        action=lambda: workflow.approve(
-            draft_id=draft_id,
-            actor=user.actor,
-            text=text,
-            override_reason=override_reason,
-            may_decide_escalated=user.has_role(Role.LEAD),
-            may_override=user.has_role(Role.LEAD),
-        ),
+        action=approve_with_documents,
     )
+
+
+def _outbound_documents(request: Request) -> OutboundDocuments:
+    settings = request.app.state.services.settings
+    folder = settings.mail_documents_dir or settings.data_dir / "mail" / "outbound_documents"
+    return OutboundDocuments(folder)
+
+
+def _is_mail_conversation(request: Request, conversation_id: str) -> bool:
+    channel = _mail_channel(request)
+    if channel is None:
+        return False
+    with channel.session_factory() as session:
+        return is_mail_conversation(session, conversation_id=conversation_id)
+
+
+def _chosen_documents(
+    request: Request, workflow: Workflow, *, draft_id: int, names: list[str]
+) -> list[dict[str, Any]]:
+    """The documents ticked for a reply by e-mail, checked (422 when one may not go)."""
+    if not [name for name in names if name.strip()]:
+        return []
+    draft = workflow.get_draft(draft_id=draft_id)
+    if not _is_mail_conversation(request, draft.conversation_id):
+        raise InvalidMessage(
+            "documents can only be attached to a reply by e-mail (an Amazon conversation)",
+            code="attachments_not_mail",
+        )
+    try:
+        return _outbound_documents(request).choose(names)
+    except DocumentRefused as exc:
+        raise InvalidMessage(str(exc), code="attachment_refused") from exc
 
 
 @router.post("/console/drafts/{draft_id}/reject", dependencies=[CsrfProtected])

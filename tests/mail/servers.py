@@ -1,6 +1,9 @@
 """Real mail servers for the tests, on 127.0.0.1 only: Debian's dovecot (IMAP, its own
 config in a temp dir) and an aiosmtpd server that records what it receives and, like a real
 MTA, delivers mail for the seller's own address into the dovecot mailbox.
+
+Both speak plain text by default; given a :class:`ServerCertificate` dovecot serves imaps
+only (``ssl = required``) and aiosmtpd implicit TLS (``smtps``) or STARTTLS that it requires.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import os
 import pwd
 import shutil
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -17,10 +21,12 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
 from imapclient import IMAPClient
+
+from tests.mail.certificates import ServerCertificate
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 USER = "seller@brightwater.example"
@@ -50,8 +56,7 @@ base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
 info_log_path = {root}/dovecot.log
-ssl = no
-disable_plaintext_auth = no
+{ssl}
 auth_mechanisms = plain login
 first_valid_uid = 1
 mail_location = maildir:{root}/mail/%n
@@ -68,10 +73,11 @@ userdb {{
 service imap-login {{
   inet_listener imap {{
     address = 127.0.0.1
-    port = {port}
+    port = {imap_port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
   }}
 }}
 service auth {{
@@ -96,12 +102,15 @@ class Dovecot:
     root: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    # With a certificate: imaps on ``port`` and nothing in plain text.
+    tls: ServerCertificate | None = None
 
     @property
     def url(self) -> str:
         from urllib.parse import quote
 
-        return f"imap://{quote(USER)}:{quote(PASSWORD)}@127.0.0.1:{self.port}/INBOX"
+        scheme = "imaps" if self.tls else "imap"
+        return f"{scheme}://{quote(USER)}:{quote(PASSWORD)}@127.0.0.1:{self.port}/INBOX"
 
     def start(self) -> None:
         # Mail processes run as an unprivileged user ("nobody"), so the root must be
@@ -115,7 +124,15 @@ class Dovecot:
             os.chown(self.root / sub, mail_user.pw_uid, mail_user.pw_gid)
         (self.root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
         config = self.root / "dovecot.conf"
-        config.write_text(_CONFIG.format(root=self.root, port=self.port,
+        if self.tls is None:
+            tls_settings, imap_port, imaps_port = (
+                "ssl = no\ndisable_plaintext_auth = no", self.port, 0)
+        else:
+            tls_settings = (f"ssl = required\nssl_cert = <{self.tls.cert_file}\n"
+                            f"ssl_key = <{self.tls.key_file}\ndisable_plaintext_auth = yes")
+            imap_port, imaps_port = 0, self.port
+        config.write_text(_CONFIG.format(root=self.root, imap_port=imap_port,
+                                         imaps_port=imaps_port, ssl=tls_settings,
                                          uid=mail_user.pw_uid, gid=mail_user.pw_gid))
         self.process = subprocess.Popen([DOVECOT, "-F", "-c", str(config)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -138,7 +155,9 @@ class Dovecot:
             self.process = None
 
     def client(self) -> IMAPClient:
-        client = IMAPClient("127.0.0.1", port=self.port, ssl=False, timeout=10)
+        client = IMAPClient(
+            "127.0.0.1", port=self.port, ssl=self.tls is not None, timeout=10,
+            ssl_context=self.tls.client_context() if self.tls else None)
         client.login(USER, PASSWORD)
         return client
 
@@ -170,6 +189,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     content: bytes
+    tls: str | None = None  # the TLS version the message came over ("TLSv1.3"), if any
 
     @property
     def message(self) -> EmailMessage:
@@ -183,9 +203,11 @@ class _Handler:
         self.server = server
 
     async def handle_DATA(self, smtp: Any, session: Any, envelope: Any) -> str:
+        tls = smtp.transport.get_extra_info("ssl_object") if smtp.transport else None
         received = Received(mail_from=str(envelope.mail_from),
                             rcpt_tos=[str(r) for r in envelope.rcpt_tos],
-                            content=bytes(envelope.original_content or envelope.content))
+                            content=bytes(envelope.original_content or envelope.content),
+                            tls=tls.version() if tls is not None else None)
         with self.server.lock:
             self.server.received.append(received)
         if self.server.answer_data is not None:
@@ -206,10 +228,14 @@ class SmtpServer:
     """aiosmtpd on a free loopback port; ``received`` lists every accepted message.
 
     ``answer_data`` replaces the answer to DATA (e.g. a permanent ``550``), after recording.
+    With ``tls``: implicit TLS (``smtps``), or ``starttls`` that the server requires before
+    MAIL FROM.
     """
 
     def __init__(self, *, mailbox: Dovecot | None = None,
-                 local_addresses: tuple[str, ...] = ()) -> None:
+                 local_addresses: tuple[str, ...] = (),
+                 tls: ServerCertificate | None = None,
+                 tls_mode: Literal["smtps", "starttls"] = "smtps") -> None:
         self.port = free_port()
         self.received: list[Received] = []
         self.lock = threading.Lock()
@@ -218,11 +244,21 @@ class SmtpServer:
         self.hold: threading.Event | None = None
         self.mailbox = mailbox
         self.local_addresses = {a.lower() for a in local_addresses}
-        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self.tls = tls
+        self.tls_mode = tls_mode
+        context: ssl.SSLContext | None = tls.server_context() if tls else None
+        if context is not None and tls_mode == "smtps":
+            self._controller = Controller(_Handler(self), hostname="127.0.0.1",
+                                          port=self.port, ssl_context=context)
+        else:
+            self._controller = Controller(_Handler(self), hostname="127.0.0.1",
+                                          port=self.port, tls_context=context,
+                                          require_starttls=context is not None)
 
     @property
     def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
+        scheme = "smtps" if self.tls and self.tls_mode == "smtps" else "smtp"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def hold_answer(self) -> threading.Event:
         """From now on DATA is answered only once the returned event is set."""
