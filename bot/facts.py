@@ -97,6 +97,10 @@ class DraftEvidence(BaseModel):
     # The orders the conversation was bound to when drafting (issue 15): the only orders a
     # reply may name or state facts of. None on drafts stored before bindings existed.
     bound_order_ids: list[str] | None = None
+    # The language the reply was written in (its checks run in it) and the quoted KB text
+    # that is not in that language (issue 13). None on drafts stored before.
+    reply_language: str | None = None
+    untranslated_kb_text: list[str] = Field(default_factory=list)
 
     @property
     def cited_texts(self) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -360,6 +361,7 @@ def _normalise(text: str) -> str:
 
 def draft_reply_of(draft: Draft) -> DraftReply:
     """The stored draft as the drafter's reply object (for re-checking an edit)."""
+    evidence: dict[str, Any] = dict(draft.evidence or {})
     return DraftReply.model_validate(
         {
             "text": draft.text, "handoff": draft.handoff, "handoff_reason": draft.handoff_reason,
@@ -369,9 +371,12 @@ def draft_reply_of(draft: Draft) -> DraftReply:
             "order": draft.order_facts, "verdicts": draft.verdicts,
             "kb_revisions": draft.kb_revisions,
             "suggest_no_response": draft.suggest_no_response,
+            # An edit is checked in the language the draft was written in (a German draft's
+            # edit is not read as English); older drafts: the buyer's language.
+            "reply_language": evidence.get("reply_language") or draft.language or "en",
+            "untranslated_kb_text": evidence.get("untranslated_kb_text") or [],
             # Drafts stored before evidence existed re-check against their order and verdicts.
-            "evidence": draft.evidence
-            or {"order": draft.order_facts, "verdicts": draft.verdicts},
+            "evidence": evidence or {"order": draft.order_facts, "verdicts": draft.verdicts},
         }
     )
 

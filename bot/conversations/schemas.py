@@ -89,6 +89,10 @@ class DraftDetail(DraftSummary):
     handoff_reason: str | None
     suggest_no_response: bool = False
     language: str
+    # The reply's language, and quoted KB text that is not in it (the agent translates or
+    # checks it before sending; issue 13).
+    reply_language: str = "en"
+    untranslated_kb_text: list[str] = Field(default_factory=list)
     sentiment: str
     composer: str
     order: OrderFacts | None

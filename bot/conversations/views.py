@@ -97,6 +97,8 @@ def detail_of(draft: Draft, conversation: Conversation, messages: list[Message])
         handoff_reason=draft.handoff_reason,
         suggest_no_response=draft.suggest_no_response,
         language=draft.language,
+        reply_language=(draft.evidence or {}).get("reply_language") or draft.language,
+        untranslated_kb_text=(draft.evidence or {}).get("untranslated_kb_text") or [],
         sentiment=draft.sentiment,
         composer=draft.composer,
         order=OrderFacts.model_validate(draft.order_facts) if draft.order_facts else None,

@@ -176,6 +176,8 @@ class DraftingPipeline:
             order=order,
             verdicts=verdicts,
             bound_order_ids=_bound_ids(request, named),
+            reply_language=data.language,
+            untranslated_kb_text=composed.untranslated,
         )
         reply = DraftReply(
             text=composed.text,

@@ -128,13 +128,27 @@ def _facts(view: CardView, now: datetime) -> Block:
         "fields": [
             {"type": "mrkdwn", "text": f"*Confidence*\n{reply.confidence:.2f} ({kind})"},
             {"type": "mrkdwn", "text": f"*Topic*\n{escape(topic)}"},
-            {"type": "mrkdwn", "text": f"*Language · mood*\n{reply.language} · {reply.sentiment}"},
+            {
+                "type": "mrkdwn",
+                "text": f"*Language · mood*\n{_languages(reply)} · {reply.sentiment}",
+            },
             {
                 "type": "mrkdwn",
                 "text": f"*Reply due*\n{slack_date(view.due_at)} ({time_left(view.due_at, now)})",
             },
         ],
     }
+
+
+def _languages(reply: DraftReply) -> str:
+    """"de", or "de · reply de · 1 passage not in de" when the KB text is not translated."""
+    text = reply.language
+    if reply.reply_language != reply.language:
+        text += f" · reply {reply.reply_language}"
+    if reply.untranslated_kb_text:
+        count = len(reply.untranslated_kb_text)
+        text += f" · {count} KB passage{'s' if count > 1 else ''} not in {reply.reply_language}"
+    return text
 
 
 def _sources(view: CardView, public_url: str) -> Block:

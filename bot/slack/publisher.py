@@ -40,7 +40,8 @@ def card_view_of(detail: DraftDetail) -> CardView:
         confidence=detail.confidence, intents=detail.intents, language=detail.language,
         sentiment=detail.sentiment, citations=detail.citations, checks=detail.checks,
         composer=detail.composer, order=detail.order, verdicts=detail.verdicts,
-        kb_revisions=detail.kb_revisions,
+        kb_revisions=detail.kb_revisions, reply_language=detail.reply_language,
+        untranslated_kb_text=detail.untranslated_kb_text,
     )
     return CardView(
         draft_id=detail.id, conversation_id=detail.conversation_id,

@@ -106,3 +106,30 @@ def test_off_topic_german_is_still_handed_off(services: Services) -> None:
     for text in ("Wie wird das Wetter morgen in München?",
                  "Ich habe mein Amazon-Passwort vergessen, wie setze ich es zurück?"):
         assert _draft(services, text).handoff, text
+
+
+def test_an_agents_edit_of_a_german_draft_is_checked_in_german(services: Services) -> None:
+    from bot.conversations.decisions import draft_reply_of
+    from bot.conversations.models import Draft
+    from bot.worker import DraftingWorker
+
+    workflow = services.workflow
+    conversation = workflow.start_conversation(buyer_name="Jonas Schneider", locale="de")
+    workflow.receive_buyer_message(
+        conversation_id=conversation.id,
+        text="Kann ich die Pfanne aus Bestellung 112-2233445-5566778 noch zurückgeben?",
+    )
+    DraftingWorker(workflow=workflow).run_until_idle()
+    [summary] = [d for d in workflow.list_drafts() if d.conversation_id == conversation.id]
+    draft = workflow.get_draft(draft_id=summary.id)
+    assert (draft.language, draft.reply_language) == ("de", "de")
+    assert [c.id for c in draft.checks if not c.passed and c.severity == "block"] == []
+    # What an edit is re-checked against is rebuilt from the stored row: in German.
+    with services.session_factory() as session:
+        row = session.get(Draft, draft.id)
+        assert row is not None and draft_reply_of(row).reply_language == "de"
+    # One word changed, as an agent would: the edit is re-checked as German, not English.
+    edited = draft.text.replace("Vielen Dank", "Danke", 1)
+    assert edited != draft.text
+    outcome = workflow.approve(draft_id=draft.id, actor="agent@example.com", text=edited)
+    assert workflow.get_draft(draft_id=draft.id).status == "sent", outcome
