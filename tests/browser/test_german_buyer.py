@@ -188,7 +188,11 @@ def test_a_german_buyer_gets_a_german_reply_from_the_german_kb(
     agent.fill("#password", PASSWORD)
     agent.click("button[type=submit]")
     expect(agent.locator("#reply-text")).to_have_value(draft.text)
-    expect(agent.locator(".flags .badge", has_text="de")).to_have_text(["de"])
+    # Both languages marked: the buyer's and the reply's.
+    expect(agent.locator(".flags .badge", has_text="buyer:")).to_have_text(
+        ["buyer: de · reply: de"]
+    )
+    expect(agent.locator(".untranslated")).to_have_count(0)  # every quoted passage is German
     expect(agent.locator(".msg-buyer .bubble")).to_have_text([QUESTION])
     citation = agent.locator(".citations a").first
     expect(citation).to_have_attribute("href", f"/kb/articles/{cited.article_id}")
