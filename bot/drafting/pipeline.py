@@ -143,6 +143,8 @@ class DraftingPipeline:
         if asked and verdicts and topic not in _TOPIC_FAMILIES[asked]:
             topic = next(iter(_TOPIC_FAMILIES[asked]))
         language = reply_language_for(text, request.locale)
+        if asked and verdicts and answering:
+            _policy_article_first(routing.retrieval.articles, asked)
         answers, uncovered = (
             self._answers(routing, text, language) if answering else ([], [])
         )
@@ -389,7 +391,13 @@ _POLICY_QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # The same questions in de, fr, es, it, ja, read when no English one is found.
 _POLICY_QUESTIONS_OTHER: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("cancel_order", re.compile(r"storn|annul|cancel|キャンセル|取り消", re.I)),
-    ("exchange_item", re.compile(r"umtausch|umtauschen|échange|cambiar|cambio|交換", re.I)),
+    # "cambiar"/"cambio" alone is any change (of an address, a plan): an exchange is a
+    # change of the item for another ("cambiarlo por", "cambio de talla").
+    ("exchange_item", re.compile(
+        r"umtausch|umtauschen|échange|échanger|"
+        r"cambiar(?:l[oa])? por|cambio por|cambio de (?:talla|color|modelo|tamaño)|"
+        r"cambiarl[oa] por|sostituir|sostituzione|cambiarl[oa] con|交換", re.I,
+    )),
     ("return_item", re.compile(
         r"zurück(schicken|senden|geben|gesendet|geschickt)|rücksend|rückgabe|retour|"
         r"retourner|renvoyer|devolver|devoluci|devuelv|restituir|\breso\b|\brendere\b|返品|返送",
@@ -400,6 +408,21 @@ _POLICY_QUESTIONS_OTHER: tuple[tuple[str, re.Pattern[str]], ...] = (
     )),
     ("warranty", re.compile(r"garantie|gewährleistung|garantía|garanzia|保証", re.I)),
 )
+
+
+def _policy_article_first(articles: list[RetrievedArticle], asked: str) -> None:
+    """An explicit policy question with a verdict is answered from an article about that
+    policy: when the best match is tagged with other topics only (contact-us, change-order
+    for "can I still cancel?"), the best-ranked article tagged with the asked policy's
+    topics goes first. Untagged articles are left where they are (a damaged-item or warranty
+    article has no classifier topic and is often the right one)."""
+    family = set(_TOPIC_FAMILIES[asked])
+    if not articles or not articles[0].intents or family & set(articles[0].intents):
+        return
+    for position, article in enumerate(articles[1:], start=1):
+        if family & set(article.intents):
+            articles.insert(0, articles.pop(position))
+            return
 
 
 def policy_question(text: str) -> str | None:
