@@ -10,7 +10,11 @@ import numpy as np
 
 from ingest.index import IndexedChunk
 
-_TOKEN = re.compile(r"[a-z0-9]+")
+# Words in any script (a German "Rücksendung" is one word, not "r" and "cksendung").
+_TOKEN = re.compile(r"[^\W_]+")
+# Japanese and Chinese are written without spaces: runs of these characters are read as
+# overlapping character pairs, the usual stand-in for words in BM25 over CJK text.
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]+")
 # A small English stop list: BM25 already down-weights common words, this only removes noise.
 _STOPWORDS = frozenset(
     [
@@ -76,17 +80,31 @@ _STOPWORDS = frozenset(
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-case word tokens with a light plural/verb suffix strip (no extra dependency)."""
-    tokens = []
-    for token in _TOKEN.findall(text.lower()):
-        if token in _STOPWORDS:
-            continue
-        if len(token) > 4 and token.endswith("ies"):
-            token = token[:-3] + "y"
-        elif len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
-            token = token[:-1]
-        tokens.append(token)
+    """Lower-case word tokens with a light plural/verb suffix strip (no extra dependency);
+    Japanese and Chinese runs as character pairs."""
+    tokens: list[str] = []
+    for word in _TOKEN.findall(text.lower()):
+        position = 0
+        for run in _CJK_RUN.finditer(word):
+            tokens.extend(_stemmed(word[position:run.start()]))
+            tokens.extend(_pairs(run.group(0)))
+            position = run.end()
+        tokens.extend(_stemmed(word[position:]))
     return tokens
+
+
+def _pairs(run: str) -> list[str]:
+    return [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def _stemmed(word: str) -> list[str]:
+    if not word or word in _STOPWORDS:
+        return []
+    if len(word) > 4 and word.endswith("ies"):
+        word = word[:-3] + "y"
+    elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    return [word]
 
 
 class Bm25Index:
