@@ -542,6 +542,18 @@ def _conversation_redirect(conversation_id: str, done: str) -> Response:
     return RedirectResponse(f"/console?view=attention&done={quote(done)}", status_code=303)
 
 
+def _conversation_error(
+    request: Request,
+    workflow: Workflow,
+    user: AuthenticatedUser,
+    conversation_id: str,
+    exc: WorkflowError,
+) -> Response:
+    """A conversation action the workflow refused: the conversation again, with why."""
+    return _page(request, workflow, user, view="attention", conversation_id=conversation_id,
+                 error=exc.message, status_code=exc.status)
+
+
 @router.post("/console/conversations/{conversation_id}/reply", dependencies=[CsrfProtected])
 def reply(
     request: Request,
@@ -553,15 +565,7 @@ def reply(
     try:
         workflow.reply_manually(conversation_id=conversation_id, actor=user.actor, text=text)
     except WorkflowError as exc:
-        return _page(
-            request,
-            workflow,
-            user,
-            view="attention",
-            conversation_id=conversation_id,
-            error=exc.message,
-            status_code=exc.status,
-        )
+        return _conversation_error(request, workflow, user, conversation_id, exc)
     return _conversation_redirect(conversation_id, "replied")
 
 
@@ -572,15 +576,7 @@ def redraft(
     try:
         workflow.request_redraft(conversation_id=conversation_id, actor=user.actor)
     except WorkflowError as exc:
-        return _page(
-            request,
-            workflow,
-            user,
-            view="attention",
-            conversation_id=conversation_id,
-            error=exc.message,
-            status_code=exc.status,
-        )
+        return _conversation_error(request, workflow, user, conversation_id, exc)
     return _conversation_redirect(conversation_id, "redraft")
 
 
@@ -596,15 +592,7 @@ def bind_order(
     try:
         workflow.bind_order(conversation_id=conversation_id, order_id=order_id, actor=user.actor)
     except WorkflowError as exc:
-        return _page(
-            request,
-            workflow,
-            user,
-            view="attention",
-            conversation_id=conversation_id,
-            error=exc.message,
-            status_code=exc.status,
-        )
+        return _conversation_error(request, workflow, user, conversation_id, exc)
     return _conversation_redirect(conversation_id, "order_bound")
 
 
@@ -619,15 +607,7 @@ def close(
     try:
         workflow.close_without_reply(conversation_id=conversation_id, actor=user.actor, note=note)
     except WorkflowError as exc:
-        return _page(
-            request,
-            workflow,
-            user,
-            view="attention",
-            conversation_id=conversation_id,
-            error=exc.message,
-            status_code=exc.status,
-        )
+        return _conversation_error(request, workflow, user, conversation_id, exc)
     return _conversation_redirect(conversation_id, "closed")
 
 
