@@ -75,6 +75,7 @@ class OrderFacts(BaseModel):
     items: list[OrderItemFacts] = Field(default_factory=list)
     fulfillment_channel: str | None = None
     marketplace: str | None = None
+    currency: str | None = None
 
 
 class CitedPassage(BaseModel):
@@ -84,6 +85,18 @@ class CitedPassage(BaseModel):
     article_id: str
     revision: int
     text: str
+
+
+class ReplySource(BaseModel):
+    """Where one paragraph of a draft came from, so the agent knows what to read closely:
+    ``template`` (our own wording filled with order facts and verdicts: trusted), ``kb``
+    (quoted from the seller's article ``article_id``, in ``locale``) or ``model`` (written
+    by the LLM from the evidence)."""
+
+    text: str
+    origin: Literal["template", "kb", "model"]
+    article_id: str | None = None
+    locale: str | None = None
 
 
 class DraftEvidence(BaseModel):
@@ -101,6 +114,9 @@ class DraftEvidence(BaseModel):
     # that is not in that language (issue 13). None on drafts stored before.
     reply_language: str | None = None
     untranslated_kb_text: list[str] = Field(default_factory=list)
+    # The draft paragraph by paragraph, with where each came from (issue 13). Empty on
+    # drafts stored before.
+    reply_sources: list[ReplySource] = Field(default_factory=list)
 
     @property
     def cited_texts(self) -> list[str]:
@@ -134,6 +150,7 @@ class DraftReply(BaseModel):
     # passages that are still in the KB's language — the agent checks those before sending.
     reply_language: str = "en"
     untranslated_kb_text: list[str] = Field(default_factory=list)
+    reply_sources: list[ReplySource] = Field(default_factory=list)
     sentiment: str = "neutral"
     citations: list[Citation] = Field(default_factory=list)
     checks: list[CheckResult] = Field(default_factory=list)

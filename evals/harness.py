@@ -124,6 +124,14 @@ def seller_overrides(kb_dir: Path, policy_file: Path | None = None) -> dict[str,
     return overrides
 
 
+def check_orders_source(orders: str | Path) -> None:
+    """Refuse an order file that does not exist, before anything slow is done."""
+    if str(orders) in {DEMO_ORDERS, NO_ORDERS}:
+        return
+    if not Path(orders).is_file():
+        raise EvalError(f"order file not found: {orders} (or use --orders demo|none)")
+
+
 def load_orders(
     environment: EvalEnvironment, orders: str | Path, *, today: date | None = None
 ) -> OrderImportReport | None:

@@ -11,21 +11,28 @@ browser tests.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from playwright.sync_api import Browser, Page
 
+from bot.orders import load_demo_orders
 from bot.services import Services, build_services
 from bot.settings import Settings
+from bot.web.app import create_app
 from ingest.embedder import Embedder
 from ingest.pipeline import load_sources, store_articles
 from ingest.sync import chunks_for
 from knowledge_base import repository as kb
 from knowledge_base.db import transaction
 from tests.conftest import DEMO_ENGLISH, DEMO_TRANSLATIONS
+from tests.factories import add_user
 from tests.fakes import InMemoryIndex
+from tests.workflow_support import LiveServer
 
 SECRET = "translated-kb-test-secret-0123456789abcdef"
 
@@ -84,3 +91,44 @@ def translated_services(
         services.close()
         raise
     return services
+
+
+@contextmanager
+def served_with_demo_orders(
+    *, embedder: Embedder, database_url: str, directory: Path, locales: Sequence[str],
+    agent_email: str, agent_password: str,
+) -> Iterator[LiveServer]:
+    """The app on :func:`translated_services` (worker in process), with the demo orders
+    and one agent, served on a free port; ``live.services`` holds the services."""
+    services = translated_services(
+        embedder=embedder, database_url=database_url, directory=directory, locales=locales,
+        worker_in_process=True, worker_poll_seconds=0.05,
+    )
+    add_user(services.session_factory, email=agent_email, role="agent", password=agent_password)
+    with transaction(services.session_factory) as session:
+        load_demo_orders(session, today=date.today())
+    live = LiveServer(create_app(services.settings, services=services))
+    live.services = services  # type: ignore[attr-defined]
+    live.start()
+    try:
+        yield live
+    finally:
+        live.stop()
+        services.close()
+
+
+@contextmanager
+def buyer_and_agent_pages(browser: Browser, *, buyer_locale: str) -> Iterator[tuple[Page, Page]]:
+    """A buyer's tab and an agent's tab (separate contexts: separate storage); no page
+    error may happen in the buyer's."""
+    buyer = browser.new_context(locale=buyer_locale, viewport={"width": 1280, "height": 900})
+    agent = browser.new_context(viewport={"width": 1400, "height": 1000})
+    buyer_page, agent_page = buyer.new_page(), agent.new_page()
+    errors: list[str] = []
+    buyer_page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        yield buyer_page, agent_page
+    finally:
+        buyer.close()
+        agent.close()
+    assert errors == [], errors

@@ -82,6 +82,9 @@ class ComposedReply:
     citations: list[Citation]
     # Quoted KB passages that are not in the reply's language (for the agent to check).
     untranslated: list[str] = field(default_factory=list)
+    # The reply's paragraphs quoted from the KB, and the chunk each came from; every other
+    # paragraph is our own template wording (the pipeline labels them for the agent).
+    kb_paragraphs: dict[str, IndexedChunk] = field(default_factory=dict)
 
 
 def greeting_name(name: str | None) -> str | None:
@@ -115,7 +118,19 @@ def chunk_paragraphs(chunk: IndexedChunk) -> list[str]:
         current.append(line.rstrip())
     if current:
         paragraphs.append("\n".join(current))
-    return [_plain(p) for p in paragraphs if p.strip()]
+    return [_without_yes_no_opener(_plain(p)) for p in paragraphs if p.strip()]
+
+
+# "No. There is never a fee to cancel." answers the article's own heading question; quoted
+# for another question ("can I cancel before you ship?") the bare "No." reads as a refusal.
+_YES_NO_OPENER = re.compile(
+    r"^(?:(?:No|Yes|Nein|Ja|Non|Oui|Sí|Si|Sì)[.!]\s+(?=\S)|(?:はい|いいえ)、[^。]{0,12}。)"
+)
+
+
+def _without_yes_no_opener(paragraph: str) -> str:
+    rest = _YES_NO_OPENER.sub("", paragraph, count=1)
+    return rest if rest.strip() else paragraph
 
 
 _STATUS_WORDS = {
@@ -184,6 +199,14 @@ def _order_sentence_in(order: OrderFacts, w: dict[str, Any], language: str) -> s
     if order.status == "canceled":
         return t["canceled"].format(**values)
     return t.get(order.status, t["other"]).format(**values) + arrival
+
+
+def _shipped_by_marketplace(order: OrderFacts | None) -> bool:
+    return (
+        order is not None
+        and order.fulfillment_channel == "marketplace"
+        and order.status in {"shipped", "partially_shipped", "delivered"}
+    )
 
 
 def _fit_verdicts(verdicts: Sequence[PolicyVerdict], budget: int,
@@ -267,10 +290,23 @@ class OfflineComposer:
             )
         refused = any(not v.eligible for v in data.verdicts)
         by_marketplace = any(v.handled_by == "marketplace" for v in data.verdicts)
+        # A late or lost parcel Amazon shipped is Amazon's to trace or replace (DOMAIN.md):
+        # say so, and don't quote our own "we'll send a replacement" next to it.
+        amazon_delivery = (
+            _shipped_by_marketplace(data.order) and not by_marketplace
+            and problem_in(data.buyer_text) == "late"
+        )
+        if amazon_delivery:
+            facts.append(str(w["order_by_marketplace"]))
         uncovered = [
             w["uncovered"].format(question=_short_question(q)) for q in data.uncovered_questions
         ]
-        closing = [self._closing_line(data, refused=refused, by_marketplace=by_marketplace)]
+        # "Tell us what's wrong" follows a refused return, not an order that shipped before
+        # it could be canceled (it can still be returned: the person offer closes).
+        problem_refused = any(not v.eligible and v.kind != "cancel" for v in data.verdicts)
+        closing = [
+            self._closing_line(data, refused=problem_refused, by_marketplace=by_marketplace)
+        ]
         opening = self.opening(data, item)
         fixed = len("\n\n".join([greeting, opening, *facts, *uncovered, *closing, sign_off]))
         verdicts = _fit_verdicts(
@@ -286,7 +322,7 @@ class OfflineComposer:
         # article), order facts and verdicts (from templates, in the buyer's language) are
         # the answer; the article is cited, not quoted.
         answered_by_data = foreign and (data.order is not None or bool(verdicts))
-        if refused or by_marketplace or answered_by_data:
+        if refused or by_marketplace or answered_by_data or amazon_delivery:
             # The verdict is the answer: quoting the general rule next to a "no" (or our own
             # return steps next to Amazon's) would read as a contradiction. The article is
             # still cited as the verdict's source.
@@ -296,6 +332,7 @@ class OfflineComposer:
             answer, used = self._answer(data.answers, budget=budget)
             if data.order is not None or data.order_id_given:
                 answer = _without_asking_for_order_number(answer)
+        kb_paragraphs = _paragraph_sources(answer, used)
         untranslated: list[str] = []
         if answer.strip() and foreign:
             untranslated = [p for p in answer.split("\n\n") if p.strip()]
@@ -308,7 +345,7 @@ class OfflineComposer:
         ]
         return ComposedReply(
             text="\n\n".join(p.strip() for p in parts if p.strip()), citations=citations,
-            untranslated=untranslated,
+            untranslated=untranslated, kb_paragraphs=kb_paragraphs,
         )
 
     def _handoff_text(self, data: ComposeInput, item: str) -> str:
@@ -354,6 +391,21 @@ class OfflineComposer:
                 if room < 120:
                     break
         return "\n\n".join(pieces), used
+
+
+def _paragraph_sources(answer: str, used: Sequence[IndexedChunk]) -> dict[str, IndexedChunk]:
+    """Each quoted paragraph of ``answer`` and the chunk it was taken from (the first whose
+    text holds its opening words; quotes are cut to whole sentences, so the opening stays)."""
+    sources: dict[str, IndexedChunk] = {}
+    for paragraph in (p.strip() for p in answer.split("\n\n")):
+        if not paragraph or not used:
+            continue
+        opening = " ".join(paragraph.split("\n")[-1].split()[:6])
+        sources[paragraph] = next(
+            (c for c in used if opening and opening in " ".join(_plain(c.text).split())),
+            used[0],
+        )
+    return sources
 
 
 def _quotable(chunk: IndexedChunk, budget: int) -> str:

@@ -16,7 +16,11 @@ _PROBLEMS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(wrong (item|one|product|model|thing)|not what i ordered|"
         r"(came|arrived|is|was|were|are) (in )?(the |a )?wrong (size|colou?r)|"
         r"(sent|got|received) (me )?(the |a )?(wrong|someone else'?s?|different)|"
-        r"instead of (the|my|a)|(in it|inside),? not (a|an|the|my)|"
+        # "got a knife instead of a peeler" — but not "pay with a gift card instead of the
+        # card" or "ship it to my office instead of my home": something must have come.
+        r"(\bgot|received|you sent|sent me|delivered|came with|arrived with|there (was|is)|"
+        r"it'?s|it is|box had)\b[^.?!,]{0,40}\binstead of (the|my|a)|"
+        r"(in it|inside),? not (a|an|the|my)|"
         r"not the (one|item|size|colou?r|model) i (ordered|bought|picked|chose)|"
         rf"(sent|got|received) (me )?(a|an|the) {_FEW_WORDS}[,.;]? (but |when |while )?"
         r"i (ordered|wanted|asked for|paid for|bought) (a|an|the)|"
@@ -39,7 +43,9 @@ _PROBLEMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("late", re.compile(
         r"\b(late|hasn'?t (arrived|come|shown up)|has not arrived|not (arrived|here|received)|"
         r"never (arrived|came|got)|still (waiting|not here|nothing)|no sign of|where'?s? (is )?"
-        r"my (order|parcel|package)|stuck|lost)\b", re.I)),
+        r"my (order|parcel|package)|lost|"
+        # "stuck at the depot", not "stuck on payment pending" (a payment question).
+        r"stuck(?![^.?!]*\b(payment|pending|checkout|card)\b))\b", re.I)),
     ("payment", re.compile(
         r"\b(charged twice|double charged|double charge|declined|payment (failed|issue|problem)|"
         r"overcharged|charged (me )?(again|too much))\b", re.I)),
@@ -66,7 +72,11 @@ _PROBLEMS_OTHER: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"difettos|perde acqua|arrugginit|動かない|故障|不良|錆び|水漏れ", re.I)),
     ("late", re.compile(
         r"wo bleibt|noch nicht (angekommen|da|geliefert|erhalten)|immer noch nicht|verspät|"
-        r"pas (encore )?(reçu|arrivé|livré)|toujours pas|en retard|no (me )?ha llegado|"
+        r"nicht (angekommen|erhalten|bekommen)|nichts (angekommen|erhalten|bekommen)|"
+        r"(rien|pas) (encore )?(reçu|arrivé|livré)"
+        r"(?! (de |d'|le rembours|mon rembours|votre|la rép))|"
+        r"toujours pas|en retard|no (me )?ha llegado|"
+        r"no (lo |la |los |las )?he recibido|non (l'|lo |la )?ho (ancora )?ricevut|"
         r"todavía no|aún no|retras|non (mi )?è (ancora )?arrivat|non ancora|in ritardo|"
         r"届いていない|届かない|まだ届|遅れ|遅い", re.I)),
     ("payment", re.compile(

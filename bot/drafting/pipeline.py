@@ -30,6 +30,7 @@ from bot.facts import (
     DraftReply,
     OrderFacts,
     PolicyVerdict,
+    ReplySource,
 )
 from bot.retrieval import HybridRetriever, RetrievedArticle
 from bot.routing import Router, Routing
@@ -82,6 +83,22 @@ def _asking_to_verify(
     parts = composed.text.split("\n\n")
     parts.insert(max(1, len(parts) - 1), ask)
     return replace(composed, text="\n\n".join(parts))
+
+
+def _reply_sources(composed: ComposedReply, *, by_model: bool) -> list[ReplySource]:
+    """The draft paragraph by paragraph: quoted KB text (which article, which language) or
+    our own wording — template text filled from order facts and verdicts, or the model's."""
+    sources: list[ReplySource] = []
+    for paragraph in (p.strip() for p in composed.text.split("\n\n")):
+        if not paragraph:
+            continue
+        chunk = composed.kb_paragraphs.get(paragraph)
+        if chunk is not None:
+            sources.append(ReplySource(text=paragraph, origin="kb", article_id=chunk.article_id,
+                                       locale=chunk.locale))
+        else:
+            sources.append(ReplySource(text=paragraph, origin="model" if by_model else "template"))
+    return sources
 
 
 OrderLookup = Callable[[str], OrderFacts | None]
@@ -180,6 +197,7 @@ class DraftingPipeline:
             bound_order_ids=_bound_ids(request, named),
             reply_language=data.language,
             untranslated_kb_text=composed.untranslated,
+            reply_sources=_reply_sources(composed, by_model=composer_name != self.offline.name),
         )
         reply = DraftReply(
             text=composed.text,
@@ -190,6 +208,7 @@ class DraftingPipeline:
             language=u.language,
             reply_language=data.language,
             untranslated_kb_text=composed.untranslated,
+            reply_sources=evidence.reply_sources,
             sentiment=u.sentiment,
             citations=composed.citations,
             composer=composer_name,

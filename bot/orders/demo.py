@@ -47,6 +47,14 @@ JP_SHIPPED_IN_TRANSIT = "249-3902716-5584233"
 JP_DELIVERED_6_DAYS_AGO = "250-6617042-1180946"
 JP_DELIVERED_40_DAYS_AGO = "503-2748815-3319062"
 
+# What the demo page suggests trying, per widget language: an order of that marketplace
+# (the .com orders for languages without one) and the family name that verifies it.
+DEMO_PAGE_ORDER = {
+    "de": (DE_SHIPPED_IN_TRANSIT, "Hoffmann"),
+    "ja": (JP_SHIPPED_IN_TRANSIT, "佐藤"),
+}
+DEMO_PAGE_DEFAULT_ORDER = (SHIPPED_IN_TRANSIT, "Natarajan")
+
 # The Selling Partner API's marketplace ids of the demo's marketplaces.
 MARKETPLACE_IDS = {
     "Amazon.com": "ATVPDKIKX0DER",

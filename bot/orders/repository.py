@@ -223,6 +223,7 @@ def order_facts(order: OrderPublic | OrderUpsert) -> OrderFacts:
         items=items,
         fulfillment_channel=order.fulfillment_channel,
         marketplace=order.marketplace,
+        currency=order.currency,
     )
 
 

@@ -20,14 +20,18 @@ _PROBLEM = {
 }
 
 
-def _returnless(rules: PolicyRules, *, item: OrderItemFacts | None, reason: str | None) -> bool:
+def _returnless(
+    rules: PolicyRules, *, item: OrderItemFacts | None, reason: str | None, currency: str | None
+) -> bool:
     policy = rules.returnless_refund
+    limit = policy.limit_in(currency)
     return bool(
         policy.enabled
         and item is not None
         and item.price is not None
+        and limit is not None
         and reason in policy.reasons
-        and Decimal(str(item.price)) <= policy.max_item_price
+        and Decimal(str(item.price)) <= limit
         and category_key(item) not in policy.excluded_categories
     )
 
@@ -41,6 +45,7 @@ def evaluate_refund(
     today: date | datetime,
     condition: str | None = None,
     return_received: date | None = None,
+    on_its_way_back: bool = False,
 ) -> PolicyVerdict:
     """Can the buyer get a refund for ``item``, how and when?
 
@@ -48,7 +53,7 @@ def evaluate_refund(
     (never outside the policy): returnless when the policy's thresholds allow, otherwise to
     the original payment method within the configured business days of the return arriving.
     ``deadline`` is the day the refund is due once ``return_received`` is known, else the
-    last day to send the item back.
+    last day to send the item back (none when the buyer says it is ``on_its_way_back``).
     """
     method, method_text = rules.refund.method, rules.refund.method_text
     days = rules.refund.business_days_after_return
@@ -99,7 +104,9 @@ def evaluate_refund(
             [*returned.rule_ids, "refund.requires_return"],
             deadline=returned.deadline,
         )
-    if return_received is None and _returnless(rules, item=item, reason=reason):
+    if return_received is None and _returnless(
+        rules, item=item, reason=reason, currency=order.currency
+    ):
         assert reason is not None
         return verdict(
             True,
@@ -127,15 +134,15 @@ def evaluate_refund(
             fee_percent=fee,
             refund_timing_text=timing,
         )
-    send_by = (
-        f"; please send it back by {format_day(returned.deadline)}" if returned.deadline else ""
-    )
+    # The buyer says it is already on its way back: no "please send it back by".
+    deadline = None if on_its_way_back else returned.deadline
+    send_by = f"; please send it back by {format_day(deadline)}" if deadline else ""
     return verdict(
         True,
         f"Once {subject} is back with us, the refund goes to {method_text}{less_fee} "
         f"{timing.replace('your return arrives', 'it arrives')}{send_by}.",
         rule_ids,
-        deadline=returned.deadline,
+        deadline=deadline,
         fee_percent=fee,
         refund_timing_text=timing,
     )

@@ -10,11 +10,19 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.policy.errors import InvalidPolicy, PolicyFileNotFound
 
@@ -100,13 +108,33 @@ class RefundRules(_Rules):
     non_business_days: list[date] = Field(default_factory=list)  # public holidays
 
 
+# ISO 4217 codes as marketplaces report them ("USD", "EUR", "JPY").
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
 class ReturnlessRefund(_Rules):
     """Refund without asking for the item back; never for returns outside the policy."""
 
     enabled: bool = False
+    # ``max_item_price`` is in ``currency``; an order in another currency is returnless only
+    # up to its own limit in ``max_item_price_by_currency`` (never converted at a guessed
+    # rate: 20 is a small refund in dollars and nothing in yen).
     max_item_price: Decimal = Field(default=Decimal("0"), ge=0)
+    currency: CurrencyCode = "USD"
+    max_item_price_by_currency: dict[CurrencyCode, Annotated[Decimal, Field(ge=0)]] = Field(
+        default_factory=dict
+    )
     reasons: list[str] = Field(default_factory=lambda: list(SELLER_FAULT_REASONS))
     excluded_categories: list[str] = Field(default_factory=list)
+
+    def limit_in(self, currency: str | None) -> Decimal | None:
+        """The highest returnless item price in ``currency`` (None: no limit is set in it,
+        so nothing in that currency is refunded without a return). An order without a
+        currency is taken to be in the policy's own."""
+        code = (currency or self.currency).upper()
+        if code == self.currency:
+            return self.max_item_price
+        return self.max_item_price_by_currency.get(code)
 
 
 class PolicyRules(_Rules):

@@ -109,6 +109,18 @@ def warranty_verdict(
     )
 
 
+# The buyer has already sent the item back (in the marketplace languages).
+_ALREADY_SENT_BACK = re.compile(
+    r"\b(i|we|i've|i have|we've|already|just)\s+(already\s+)?(sent|shipped|mailed|posted|"
+    r"dropped off|returned)\b[^.?!]{0,30}?\b(back|it|them|the return|return|parcel|package)\b|"
+    r"\b(sent|shipped|mailed|posted) (it |them )?back\b|"
+    r"\b(zurückgeschickt|zurückgesendet|retourniert)\b|\b(j'ai|nous avons) (déjà )?"
+    r"(renvoyé|retourné)|\b(he|hemos) (devuelto|enviado de vuelta)|\bho (già )?"
+    r"(restituito|rispedito|reso)\b|返送しました|返品しました|送り返しました",
+    re.I,
+)
+
+
 def verdicts_for_topic(
     rules: PolicyRules,
     *,
@@ -160,11 +172,14 @@ def verdicts_for_topic(
                 if warranty is not None and warranty.eligible:
                     verdicts.append(warranty)
 
-    if topic in RETURN_TOPICS:
+    sent_back = bool(message and _ALREADY_SENT_BACK.search(message))
+    if topic in RETURN_TOPICS and not sent_back:
         returns(with_refund=False)
-    elif topic in REFUND_TOPICS:
+    elif topic in REFUND_TOPICS and not sent_back:
         returns(with_refund=True)
-    elif topic in REFUND_STATUS_TOPICS:
+    elif topic in REFUND_STATUS_TOPICS | REFUND_TOPICS | RETURN_TOPICS:
+        # "I sent it back on Monday, when do I get my money?": the return is done; only
+        # the refund is left to explain (no return window, no "send it back by").
         for item in items:
             verdicts.append(
                 evaluate_refund(
@@ -175,6 +190,7 @@ def verdicts_for_topic(
                     today=today,
                     condition=condition,
                     return_received=return_received,
+                    on_its_way_back=sent_back,
                 )
             )
     elif topic in CANCEL_TOPICS:

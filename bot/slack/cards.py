@@ -148,6 +148,14 @@ def _languages(reply: DraftReply) -> str:
     if reply.untranslated_kb_text:
         count = len(reply.untranslated_kb_text)
         text += f" · {count} KB passage{'s' if count > 1 else ''} not in {reply.reply_language}"
+    if reply.reply_language != "en" and reply.reply_sources:
+        # Issue 13: which parts the agent can trust (our templates) and which to read.
+        quoted = [part for part in reply.reply_sources if part.origin == "kb"]
+        templated = sum(part.origin == "template" for part in reply.reply_sources)
+        text += f" · {templated} part{'s' if templated != 1 else ''} from templates"
+        if quoted:
+            articles = ", ".join(dict.fromkeys(str(part.article_id) for part in quoted))
+            text += f", {len(quoted)} quoted from the KB ({escape(articles)})"
     return text
 
 

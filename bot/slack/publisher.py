@@ -42,6 +42,7 @@ def card_view_of(detail: DraftDetail) -> CardView:
         composer=detail.composer, order=detail.order, verdicts=detail.verdicts,
         kb_revisions=detail.kb_revisions, reply_language=detail.reply_language,
         untranslated_kb_text=detail.untranslated_kb_text,
+        reply_sources=detail.reply_sources,
     )
     return CardView(
         draft_id=detail.id, conversation_id=detail.conversation_id,

@@ -130,7 +130,12 @@ _STILL_ASKING = re.compile(
     r"s'il vous plaît|svp|pas|toujours|mais|quand|où|comment|pourquoi|cassé|manque|"
     r"por favor|todavía|aún|pero|cuándo|dónde|cómo|por qué|roto|falta|"
     r"per favore|ancora|non|ma|quando|dove|come|perché|rotto|manca)\b"
-    r"|ください|まだ|でも|しかし|いつ|どこ|なぜ|壊れ|届いていない|届かない|ません|ない",
+    r"|ください|まだ|でも|しかし|いつ|どこ|なぜ|壊れ|届いていない|届かない|ません|ない"
+    # "Merci d'annuler …", "Grazie, annullate l'ordine": thanks that open a request.
+    r"|\bmerci (de |d')|\b(stornier\w*|zurückgeben|zurücksenden|erstatt\w*|umtausch\w*|"
+    r"annul\w*|rembours\w*|retourn\w*|échang\w*|remplac\w*|cancel\w*|devolv\w*|"
+    r"reembols\w*|cambi\w*|annull\w*|rimbors\w*|restitu\w*|sostitu\w*)\b"
+    r"|キャンセル|返品|返金|交換",
     re.I,
 )
 

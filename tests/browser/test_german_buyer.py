@@ -18,13 +18,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from bot.orders import demo_orders, load_demo_orders
+from bot.orders import demo_orders
 from bot.orders.demo import DE_SHIPPED_IN_TRANSIT
-from bot.web.app import create_app
 from ingest.embedder import Embedder
-from knowledge_base.db import transaction
-from tests.factories import add_user
-from tests.translated_kb_support import translated_services
+from tests.translated_kb_support import buyer_and_agent_pages, served_with_demo_orders
 from tests.workflow_support import LiveServer, wait_for
 
 pytestmark = pytest.mark.browser
@@ -79,37 +76,17 @@ def german_server(
 ) -> Iterator[LiveServer]:
     """The app with the real pipeline on the demo KB + German translations, the demo orders
     and an agent, on the parametrised database."""
-    services = translated_services(
-        embedder=real_embedder,
-        database_url=workflow_db_url,
-        directory=tmp_path,
-        locales=("de",),
-        worker_in_process=True,
-        worker_poll_seconds=0.05,
-    )
-    add_user(services.session_factory, email="agent@example.com", role="agent", password=PASSWORD)
-    with transaction(services.session_factory) as session:
-        load_demo_orders(session, today=date.today())
-    live = LiveServer(create_app(services.settings, services=services))
-    live.services = services  # type: ignore[attr-defined]
-    live.start()
-    yield live
-    live.stop()
-    services.close()
+    with served_with_demo_orders(
+        embedder=real_embedder, database_url=workflow_db_url, directory=tmp_path,
+        locales=("de",), agent_email="agent@example.com", agent_password=PASSWORD,
+    ) as live:
+        yield live
 
 
 @pytest.fixture
 def pages(browser: Browser) -> Iterator[tuple[Page, Page]]:
-    """A German buyer's tab and an agent's tab (separate contexts: separate storage)."""
-    buyer = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
-    agent = browser.new_context(viewport={"width": 1400, "height": 1000})
-    buyer_page, agent_page = buyer.new_page(), agent.new_page()
-    errors: list[str] = []
-    buyer_page.on("pageerror", lambda error: errors.append(str(error)))
-    yield buyer_page, agent_page
-    buyer.close()
-    agent.close()
-    assert errors == [], errors
+    with buyer_and_agent_pages(browser, buyer_locale="de-DE") as both:
+        yield both
 
 
 def test_a_german_buyer_gets_a_german_reply_from_the_german_kb(
@@ -193,6 +170,8 @@ def test_a_german_buyer_gets_a_german_reply_from_the_german_kb(
         ["buyer: de · reply: de"]
     )
     expect(agent.locator(".untranslated")).to_have_count(0)  # every quoted passage is German
+    # Which parts are our template wording (order facts: trusted) and which are KB text.
+    expect(agent.locator(".reply-sources .source-template", has_text="DHL")).to_have_count(1)
     expect(agent.locator(".msg-buyer .bubble")).to_have_text([QUESTION])
     citation = agent.locator(".citations a").first
     expect(citation).to_have_attribute("href", f"/kb/articles/{cited.article_id}")
@@ -208,8 +187,8 @@ def test_a_german_buyer_gets_a_german_reply_from_the_german_kb(
     expect(buyer.locator(bubble.format("seller"))).to_have_text([draft.text], timeout=30_000)
     assert buyer.evaluate("() => window.__sameDocument") is True  # no reload happened
     expect(widget.get_by_role("status").first).to_have_text("")
-    # The verify form stays open after success and fills the panel: fold it to read on.
-    buyer.get_by_test_id("draftdesk-verify").click()
+    # The verify form folded itself away after success: the reply is in view.
+    expect(buyer.get_by_test_id("draftdesk-verify-order")).to_be_hidden()
     buyer.locator(bubble.format("seller")).scroll_into_view_if_needed()
     _shot(buyer, "german-buyer-widget-reply.png")
     sent = services.workflow.get_draft(draft_id=draft.id)

@@ -157,6 +157,9 @@ def test_a_buyer_verifies_an_order_and_a_wrong_name_reveals_nothing(
     assert status == 200 and answer["order_id"] == DELIVERED_10_DAYS_AGO
     expect(form.status).to_have_text(VERIFIED["en"].format(DELIVERED_10_DAYS_AGO))
     expect(form.name).to_have_value("")
+    # The form folds away once the order is verified; its summary keeps the confirmation.
+    expect(form.order).to_be_hidden()
+    expect(form.summary).to_have_text("✓ " + VERIFIED["en"].format(DELIVERED_10_DAYS_AGO))
     assert services.workflow.bound_orders(conversation_id=conversation_id) == [
         DELIVERED_10_DAYS_AGO
     ]

@@ -133,3 +133,27 @@ def test_an_agents_edit_of_a_german_draft_is_checked_in_german(services: Service
     assert edited != draft.text
     outcome = workflow.approve(draft_id=draft.id, actor="agent@example.com", text=edited)
     assert workflow.get_draft(draft_id=draft.id).status == "sent", outcome
+
+
+def test_the_agent_is_told_which_parts_are_template_wording_and_which_kb_text(
+    services: Services,
+) -> None:
+    # Order facts are our template's wording, filled from the order: trusted.
+    status = _draft(services, "Wo bleibt meine Bestellung 112-2233445-5566778?")
+    assert "\n\n".join(part.text for part in status.reply_sources) == status.text
+    facts = [part for part in status.reply_sources if "UPS" in part.text]
+    assert facts and all(part.origin == "template" for part in facts)
+
+    # A how-to question quotes the German article: those paragraphs are marked as KB text,
+    # with the article and its language; the greeting and the sign-off are templates.
+    howto = _draft(services, "Wie starte ich eine Rücksendung?")
+    assert "\n\n".join(part.text for part in howto.reply_sources) == howto.text
+    quoted = [part for part in howto.reply_sources if part.origin == "kb"]
+    assert quoted, howto.reply_sources
+    assert {part.article_id for part in quoted} <= {c.article_id for c in howto.citations}
+    assert all(part.locale == "de" for part in quoted)
+    source = str(quoted[0].article_id).removesuffix("-de")
+    article = (DEMO_TRANSLATIONS / "de" / f"{source}.md").read_text()
+    assert " ".join(quoted[0].text.split()[:4]).strip("*") in " ".join(article.split())
+    assert howto.reply_sources[0].origin == howto.reply_sources[-1].origin == "template"
+    assert howto.evidence is not None and howto.evidence.reply_sources == howto.reply_sources

@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from bot.facts import CheckResult, Citation, DraftReply, OrderFacts, PolicyVerdict
+from bot.facts import (
+    CheckResult,
+    Citation,
+    DraftReply,
+    OrderFacts,
+    PolicyVerdict,
+    ReplySource,
+)
 from bot.slack.cards import (
     ACTION_IDS,
     CardView,
@@ -115,3 +122,24 @@ def test_modals_fit_slack_and_carry_the_draft_id() -> None:
         assert len(modal["title"]["text"]) <= 24
         assert modal["private_metadata"] == "7"
     assert edit_modal(view())["blocks"][-1]["element"]["initial_value"] == view().reply.text
+
+
+def test_a_foreign_reply_says_which_parts_are_templates_and_which_kb_text() -> None:
+    german = view().reply.model_copy(
+        update={
+            "language": "de", "reply_language": "de",
+            "reply_sources": [
+                ReplySource(text="Hallo Ana,", origin="template"),
+                ReplySource(text="Ihr Paket ist mit DHL unterwegs.", origin="template"),
+                ReplySource(text="Rücksendungen <30 Tage>", origin="kb",
+                            article_id="returns-de", locale="de"),
+                ReplySource(text="Viele Grüße", origin="template"),
+            ],
+        }
+    )
+    text = all_text(card_blocks(view(reply=german), public_url="https://x/", now=NOW))
+    assert "3 parts from templates, 1 quoted from the KB (returns-de)" in text
+    # An English reply is read by the agent directly: no such line.
+    english = german.model_copy(update={"language": "en", "reply_language": "en"})
+    text = all_text(card_blocks(view(reply=english), public_url="https://x/", now=NOW))
+    assert "from templates" not in text

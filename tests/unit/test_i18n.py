@@ -142,6 +142,9 @@ def test_anger_in_every_language(text: str) -> None:
         ("ありがとうございました。無事に届きました。", True),
         ("Danke, aber wann kommt der Rest?", False),
         ("grazie, ma manca un pezzo", False),
+        # "Merci de …" asks for something: cancel this order, please.
+        ("Merci d'annuler la commande 112-3344556-6677889, je me suis trompé", False),
+        ("Grazie, annullate l'ordine", False),
     ],
 )
 def test_thanks_only_in_every_language(text: str, closes: bool) -> None:

@@ -40,6 +40,15 @@ def compose(**values: object) -> str:
         ("the lid was missing from the box", "missing"),
         ("my parcel still hasn't arrived", "late"),
         ("can I pay with PayPal?", None),
+        ("got a knife instead of a peeler", "wrong_item"),
+        # "instead of" without anything having come is a request, not a wrong item.
+        ("can i pay for 112-4455667-7788990 with a gift card instead of the card on it?", None),
+        ("Can you send it to my office instead of my home address?", None),
+        ("Le colis est indiqué livré mais je n'ai rien reçu", "late"),
+        ("Je n'ai pas reçu de réponse à mon message", None),
+        ("Paket laut Amazon zugestellt, aber nicht angekommen", "late"),
+        ("it's been stuck at the sorting facility since friday", "late"),
+        ("order stuck on payment pending since yesterday", None),
     ],
 )
 def test_problem_in_the_buyers_words(text: str, problem: str | None) -> None:
@@ -129,3 +138,52 @@ def test_an_uncovered_question_is_named_as_passed_to_a_colleague() -> None:
                    answers=[AnswerPart(chunks=[chunk("Returns are free.")])],
                    uncovered_questions=["do you engrave knives?"])
     assert 'For your other question ("do you engrave knives?")' in text
+
+
+@pytest.mark.parametrize(
+    ("language", "buyer_text", "amazon_handles"),
+    [
+        ("en", "says delivered but it never arrived", "Amazon handles any delivery problem"),
+        ("fr", "Le colis est indiqué livré mais je n'ai rien reçu", "c'est donc Amazon"),
+        ("de", "Paket ist nicht angekommen", "kümmert sich Amazon"),
+        ("ja", "まだ届いていません", "Amazonが対応"),
+    ],
+)
+def test_a_lost_parcel_amazon_shipped_is_sent_to_amazon(
+    language: str, buyer_text: str, amazon_handles: str
+) -> None:
+    fba = KETTLE.model_copy(update={"fulfillment_channel": "marketplace"})
+    replacement = chunk("Write to us and we will send a replacement or refund you.")
+    text = compose(order=fba, buyer_text=buyer_text, language=language, order_id_given=True,
+                   answers=[AnswerPart(chunks=[replacement])])
+    assert amazon_handles in text
+    # Our own "we'll send a replacement" is not quoted next to it.
+    assert "replacement" not in text
+    # A parcel we shipped ourselves: our article answers, Amazon is not mentioned.
+    ours = compose(order=KETTLE, buyer_text=buyer_text, language="en", order_id_given=True,
+                   answers=[AnswerPart(chunks=[replacement])])
+    assert "replacement" in ours and "Amazon handles" not in ours
+
+
+def test_a_quoted_answer_loses_its_bare_yes_or_no() -> None:
+    # "No." answers the article's heading question ("Is there a fee?"); quoted for "can I
+    # cancel before you ship?" it would read as a refusal.
+    fee = chunk("No. There is never a fee to cancel. Cancel in Your Orders.", heading="Fees")
+    text = compose(buyer_text="can i cancel before you ship?", policy_question="cancel_order",
+                   answers=[AnswerPart(chunks=[fee])])
+    assert "There is never a fee to cancel." in text
+    assert "No." not in text
+    # A question about canceling is not taken for a decision to cancel.
+    assert "Thanks for asking about canceling your order." in text
+
+
+def test_a_shipped_order_that_cannot_be_canceled_closes_with_the_person_offer() -> None:
+    shipped = KETTLE.model_copy(update={"status": "shipped", "delivered_at": None})
+    cancel = PolicyVerdict(kind="cancel", eligible=False, text="It has shipped: no cancel.",
+                           rule_ids=["cancel.already_shipped"])
+    returnable = PolicyVerdict(kind="return", eligible=True, text="Returnable until 31 Jan.",
+                               rule_ids=["return.window_30d"])
+    text = compose(order=shipped, buyer_text="can i still cancel?", order_id_given=True,
+                   policy_question="cancel_order", verdicts=[cancel, returnable])
+    assert "talk it through with a person" in text
+    assert "what's wrong" not in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from pydantic import ValidationError
 
 from bot.facts import OrderFacts, OrderItemFacts, PolicyVerdict
 from bot.orders.schemas import OrderLineFacts
@@ -305,3 +306,52 @@ def test_every_sentence_is_plain_and_kind(rules: PolicyRules) -> None:
                     ):
                         assert phrase not in lowered
                     assert verdict.fee_percent <= 50
+
+
+@pytest.mark.parametrize(
+    ("currency", "price", "method"),
+    [
+        (None, 14.99, "returnless"),  # an order without a currency is in the policy's own
+        ("USD", 14.99, "returnless"),
+        ("EUR", 14.99, "returnless"),  # the policy's euro limit is 20.00
+        ("JPY", 1980.0, "returnless"),  # … and its yen limit 3000
+        ("JPY", 4980.0, "original_payment_method"),
+        ("GBP", 1.0, "original_payment_method"),  # no pound limit: never a guessed rate
+    ],
+)
+def test_returnless_limit_is_read_in_the_orders_currency(
+    rules: PolicyRules, currency: str | None, price: float, method: str
+) -> None:
+    mitts = MITTS.model_copy(update={"price": price})
+    order = make_order("delivered", mitts, delivered=date(2026, 3, 5)).model_copy(
+        update={"currency": currency}
+    )
+    verdict = evaluate_refund(rules, order=order, item=mitts, reason="damaged", today=TODAY)
+    assert verdict.eligible and verdict.refund_method == method
+
+
+def test_a_limit_in_an_unknown_currency_code_is_refused() -> None:
+    with pytest.raises(ValidationError, match="max_item_price_by_currency"):
+        PolicyRules.model_validate(
+            {"returnless_refund": {"enabled": True, "max_item_price_by_currency": {"euro": 20}}}
+        )
+
+
+@pytest.mark.parametrize("topic", ["get_refund", "track_refund", "return_item"])
+def test_an_item_already_sent_back_gets_the_refund_timing_only(
+    rules: PolicyRules, topic: str
+) -> None:
+    order = make_order("delivered", KETTLE, delivered=date(2026, 3, 5))
+    verdicts = verdicts_for_topic(
+        rules, topic=topic, order=order, reason=None, today=TODAY,
+        message="sent back the kettle on monday, when do i get my money?",
+    )
+    assert [v.kind for v in verdicts] == ["refund"]
+    [refund] = verdicts
+    assert refund.eligible and refund.deadline is None
+    assert "send it back by" not in refund.text
+    assert "within 2 business days after it arrives" in refund.text
+    # Still asking whether to send it: the return window is stated.
+    asking = verdicts_for_topic(rules, topic="get_refund", order=order, reason=None,
+                                today=TODAY, message="can i send the kettle back for my money?")
+    assert [v.kind for v in asking] == ["return", "refund"]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from bot.orders.demo import demo_orders
 from bot.settings import Settings
 from bot.web.routes_widget import (
     WIDGET_JS,
@@ -197,3 +199,21 @@ def test_widget_origins_env_is_comma_separated(monkeypatch: pytest.MonkeyPatch) 
     assert Settings().widget_origins == ["https://shop.example", "http://127.0.0.1:8080"]
     monkeypatch.setenv("DRAFTDESK_WIDGET_ORIGINS", "https://only.example")
     assert Settings().widget_origins == ["https://only.example"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "marketplace"), [("en", "Amazon.com"), ("de", "Amazon.de"), ("ja", "Amazon.co.jp")]
+)
+def test_demo_page_suggests_a_demo_order_of_its_language_and_how_to_verify_it(
+    client: TestClient, lang: str, marketplace: str
+) -> None:
+    html = client.get("/demo", params={"lang": lang}).text
+    suggested = re.search(r"Where is my order (\d{3}-\d{7}-\d{7})\?", html)
+    assert suggested, "the demo page suggests no order number"
+    today = date(2026, 11, 30)
+    demo = {order.order_id: order for order in demo_orders(today)}
+    order = demo.get(suggested.group(1))
+    assert order is not None, f"{suggested.group(1)} is not a demo order"
+    assert order.marketplace == marketplace
+    family_name = re.search(r"last name\s*<strong>([^<]+)</strong>", html)
+    assert family_name and family_name.group(1) in (order.buyer_name or "")
