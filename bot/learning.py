@@ -3,7 +3,8 @@ question of the article the draft cited first, so the next buyer who asks the sa
 finds that article (issue 12: "what agents approved before").
 
 Only text free of personal data is kept: order ids are dropped, and a message with an
-e-mail address, a phone number, a link or text addressed to a model is not learned at all.
+e-mail address, a phone number, a name, an address, a card number, a link or text addressed
+to a model is not learned at all.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.checks.redaction import redact_pii
 from bot.conversations import repository as conversations
 from bot.conversations.models import Draft
 from bot.conversations.states import DraftStatus
@@ -43,6 +45,8 @@ def learnable_text(buyer_text: str) -> str | None:
     text = " ".join(ORDER_ID.sub(" ", text).split())
     if len(text.split()) < MIN_WORDS or len(text) > MAX_CHARS:
         return None
+    if redact_pii(text, order_ids=False) != text:
+        return None  # a name, an address or a card: never kept as an example question
     return text
 
 

@@ -181,7 +181,20 @@ def _write_outcomes(path: Path, rows: list[dict[str, Any]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as handle:
         for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            # Buyer-voice messages and drafts: names, contacts, cards masked (issue 16).
+            handle.write(json.dumps(_masked(row), ensure_ascii=False) + "\n")
+
+
+def _masked(value: Any) -> Any:
+    from bot.checks.redaction import redact_pii
+
+    if isinstance(value, str):
+        return redact_pii(value, order_ids=False)
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    return value
 
 
 def format_retrieval(summary: dict[str, Any]) -> str:
@@ -254,12 +267,18 @@ def drafts(
     Example: draftdesk eval drafts --queries evals/data/buyer_dev.jsonl --outcomes out.jsonl
     """
     _offline()
-    from evals.harness import eval_environment, load_orders, seller_overrides
+    from evals.harness import (
+        check_orders_source,
+        eval_environment,
+        load_orders,
+        seller_overrides,
+    )
     from evals.queries import read_queries
     from evals.runs import evaluate_drafts
 
     rows = read_queries(queries)[:limit]
     overrides = seller_overrides(kb, policy)
+    check_orders_source(orders)  # before the KB is ingested: a typo fails in a second
     with eval_environment(kb, settings_overrides=overrides) as environment:
         report = load_orders(environment, orders)
         settings = environment.services.settings

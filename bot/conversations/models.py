@@ -1,5 +1,8 @@
 """Tables of the workflow: conversations, messages, drafts and the review trail.
 
+Buyer text, names and what agents wrote about it are encrypted at rest (``EncryptedText``,
+bot/protection/crypto.py): never filter or sort on those columns in SQL.
+
 Statuses are the strings of :mod:`bot.conversations.states`; only that module decides which
 moves are allowed.
 """
@@ -17,11 +20,11 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.protection.crypto import EncryptedJSON, EncryptedText
 from knowledge_base.clock import utcnow
 from knowledge_base.db import Base, UtcDateTime
 
@@ -33,7 +36,7 @@ class Conversation(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     channel: Mapped[str] = mapped_column(String(20), default="widget")
-    buyer_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    buyer_name: Mapped[str | None] = mapped_column(EncryptedText(sqlite_length=120), nullable=True)
     locale: Mapped[str | None] = mapped_column(String(20), nullable=True)
     # sha256 of the buyer's access token; the token itself is shown once, at creation.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -67,7 +70,7 @@ class Message(Base):
         ForeignKey("conversations.id", ondelete="CASCADE")
     )
     role: Mapped[str] = mapped_column(String(10))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText())
     status: Mapped[str] = mapped_column(String(30), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     # Delivery record of a seller message: who approved exactly which text, when. The
@@ -91,7 +94,7 @@ class Draft(Base):
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
     message_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(30), index=True)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText())
     handoff: Mapped[bool] = mapped_column(Boolean, default=False)
     handoff_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
     confidence: Mapped[float] = mapped_column(Float, default=0.0)
@@ -105,7 +108,9 @@ class Draft(Base):
     kb_revisions: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     # The cited passages, buyer name, order facts and verdicts the draft was built on
     # (bot.facts.DraftEvidence): an agent's edit is re-checked against exactly these.
-    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(
+        EncryptedJSON(sqlite_declared_json=True), nullable=True
+    )
     # The buyer only thanked us: the console offers "no response needed" first.
     suggest_no_response: Mapped[bool] = mapped_column(Boolean, default=False)
     composer: Mapped[str] = mapped_column(String(80), default="offline")
@@ -114,11 +119,11 @@ class Draft(Base):
     due_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    decision_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decision_note: Mapped[str | None] = mapped_column(EncryptedText(), nullable=True)
     # What was actually sent (an agent's edit) and the checks re-run on it.
-    final_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    final_text: Mapped[str | None] = mapped_column(EncryptedText(), nullable=True)
     final_checks: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
-    override_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    override_reason: Mapped[str | None] = mapped_column(EncryptedText(), nullable=True)
     sent_message_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
@@ -136,9 +141,9 @@ class ReviewEvent(Base):
     )
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(40))
-    text_before: Mapped[str | None] = mapped_column(Text, nullable=True)
-    text_after: Mapped[str | None] = mapped_column(Text, nullable=True)
-    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    text_before: Mapped[str | None] = mapped_column(EncryptedText(), nullable=True)
+    text_after: Mapped[str | None] = mapped_column(EncryptedText(), nullable=True)
+    note: Mapped[str | None] = mapped_column(EncryptedText(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
@@ -162,5 +167,5 @@ class IdempotencyKey(Base):
     key: Mapped[str] = mapped_column(String(255))
     request_sha256: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    response_body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    response_body: Mapped[str | None] = mapped_column(EncryptedText(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.protection.crypto import EncryptedText
 from knowledge_base.clock import utcnow
 from knowledge_base.db import Base, UtcDateTime
 
@@ -31,8 +32,9 @@ class KbSuggestion(Base):
     )
     base_revision: Mapped[int] = mapped_column(Integer)
     changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    draft_text: Mapped[str] = mapped_column(Text)
-    final_text: Mapped[str] = mapped_column(Text)
+    # The reply before and after the agent's edit (buyer names inside): encrypted at rest.
+    draft_text: Mapped[str] = mapped_column(EncryptedText())
+    final_text: Mapped[str] = mapped_column(EncryptedText())
     change_ratio: Mapped[float] = mapped_column(Float, default=0.0)
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.checks.redaction import redact_pii
 from bot.conversations.models import Draft, Message
 from bot.conversations.states import DraftStatus, MessageRole
 from bot.kb_editor.diff import change_ratio
@@ -135,7 +136,7 @@ def gap_questions(
         if draft.id not in reasons:
             continue
         parts = [texts[m] for m in (draft.message_ids or [draft.message_id]) if m in texts]
-        text = shorten(" ".join(parts))
+        text = redact_pii(shorten(" ".join(parts)))  # shown to leads: PII masked (issue 16)
         if text:
             out.append(
                 GapQuestion(
@@ -184,9 +185,11 @@ def add_suggestion(
         draft_id=draft_id,
         article_id=article_id,
         base_revision=base_revision,
-        changes=list(changes),
-        draft_text=draft_text,
-        final_text=final_text,
+        # Learned from buyer conversations: stored with buyer PII masked (issue 16).
+        changes=[{**change, "after": redact_pii(str(change.get("after") or ""))}
+                 for change in changes],
+        draft_text=redact_pii(draft_text),
+        final_text=redact_pii(final_text),
         change_ratio=round(ratio, 4),
         status="open",
         created_at=utcnow(),

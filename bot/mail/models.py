@@ -1,7 +1,8 @@
 """Tables of the mail channel: relay threads, every inbound mail, the outbox, the cursor.
 
 Buyer text lives in ``messages`` (bot.conversations); raw mails and attachments are files
-under the data dir, referenced here by path.
+under the data dir, referenced here by path. Addresses, subjects and bodies are encrypted at
+rest (bot/protection/crypto.py); a thread is found by its relay address's blind index.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from bot.protection.crypto import BlindIndex, EncryptedText
 from knowledge_base.clock import utcnow
 from knowledge_base.db import Base, UtcDateTime
 
@@ -20,18 +22,30 @@ class MailThread(Base):
     """One conversation per relay address and order (``order_key`` is "" without an order)."""
 
     __tablename__ = "mail_threads"
-    __table_args__ = (UniqueConstraint("relay_address", "order_key"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "relay_address_index", "order_key", name="uq_mail_threads_relay_address_index"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(
         ForeignKey("conversations.id", ondelete="CASCADE"), unique=True
     )
-    relay_address: Mapped[str] = mapped_column(String(320))
+    relay_address: Mapped[str] = mapped_column(EncryptedText(sqlite_length=320))
+    # The keyed HMAC of relay_address, kept equal to it by ``_index_relay_address``:
+    # look a thread up with ``MailThread.relay_address_index == address``.
+    relay_address_index: Mapped[str] = mapped_column(BlindIndex("relay_address"))
     order_key: Mapped[str] = mapped_column(String(40))
     marketplace: Mapped[str | None] = mapped_column(String(40), nullable=True)
     asin: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    subject: Mapped[str] = mapped_column(String(998), default="")
+    subject: Mapped[str] = mapped_column(EncryptedText(sqlite_length=998), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    @validates("relay_address")
+    def _index_relay_address(self, _key: str, address: str) -> str:
+        self.relay_address_index = address  # BlindIndex stores its HMAC
+        return address
 
 
 class InboundMail(Base):
@@ -47,8 +61,10 @@ class InboundMail(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     message_id: Mapped[str] = mapped_column(String(998), unique=True)
     kind: Mapped[str] = mapped_column(String(20), index=True)
-    from_address: Mapped[str | None] = mapped_column(String(320), nullable=True)
-    subject: Mapped[str] = mapped_column(String(998), default="")
+    from_address: Mapped[str | None] = mapped_column(
+        EncryptedText(sqlite_length=320), nullable=True
+    )
+    subject: Mapped[str] = mapped_column(EncryptedText(sqlite_length=998), default="")
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     source: Mapped[str] = mapped_column(String(200))
@@ -86,11 +102,11 @@ class OutboundMail(Base):
     )
     draft_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
-    to_address: Mapped[str] = mapped_column(String(320))
-    subject: Mapped[str] = mapped_column(String(998))
+    to_address: Mapped[str] = mapped_column(EncryptedText(sqlite_length=320))
+    subject: Mapped[str] = mapped_column(EncryptedText(sqlite_length=998))
     in_reply_to: Mapped[str | None] = mapped_column(String(998), nullable=True)
     references: Mapped[list[str]] = mapped_column(JSON, default=list)
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(EncryptedText())
     # Documents the agent attached at approval (migration 0014):
     # [{"filename", "content_type", "size", "sha256", "path"}]; None: plain text only.
     attachments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)

@@ -45,7 +45,7 @@ def buyer_mails_of_conversation(session: Session, *, conversation_id: str) -> li
 def find_thread(session: Session, *, relay_address: str, order_key: str) -> MailThread | None:
     return session.execute(
         select(MailThread).where(
-            MailThread.relay_address == relay_address, MailThread.order_key == order_key
+            MailThread.relay_address_index == relay_address, MailThread.order_key == order_key
         )
     ).scalar_one_or_none()
 

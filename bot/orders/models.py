@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bot.protection.crypto import EncryptedText
 from knowledge_base.clock import utcnow
 from knowledge_base.db import Base, UtcDateTime
 
@@ -26,7 +27,7 @@ class Order(Base):
     tracking_number: Mapped[str | None] = mapped_column(String(100), nullable=True)
     fulfillment_channel: Mapped[str | None] = mapped_column(String(20), nullable=True)
     marketplace: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    buyer_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    buyer_name: Mapped[str | None] = mapped_column(EncryptedText(sqlite_length=200), nullable=True)
     currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
     source: Mapped[str] = mapped_column(String(40))
     # sha256 of the imported content: a re-import with the same hash writes nothing.

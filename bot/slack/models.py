@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.protection.crypto import EncryptedText
 from knowledge_base.clock import utcnow
 from knowledge_base.db import Base, UtcDateTime
 
@@ -54,7 +55,7 @@ class SlackAction(Base):
     draft_id: Mapped[int] = mapped_column(Integer, index=True)
     user_id: Mapped[str] = mapped_column(String(40))
     decision: Mapped[str] = mapped_column(String(30))
-    text: Mapped[str | None] = mapped_column(Text, nullable=True)  # edited reply or reason
+    text: Mapped[str | None] = mapped_column(EncryptedText(), nullable=True)  # reply or reason
     channel: Mapped[str | None] = mapped_column(String(40), nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     outcome: Mapped[str | None] = mapped_column(String(60), nullable=True)

@@ -1,0 +1,1 @@
+"""Buyer data protection: the map of personal data, retention, erasure, redaction."""
