@@ -170,16 +170,15 @@ class ChromaIndex:
     def query(
         self, vector: Vectors, *, k: int, where: Mapping[str, Any] | None = None
     ) -> list[DenseHit]:
-        count = self.count()
-        if count == 0:
-            return []
+        # No count() first: Chroma returns fewer hits (none from an empty collection) when
+        # asked for more than it holds, and each count is a round trip to a Chroma server.
         result = self._collection.query(
             query_embeddings=[vector.tolist()],
-            n_results=min(k, count),
+            n_results=k,
             where=dict(where) if where else None,
             include=["distances", "documents", "metadatas"],
         )
-        ids = result["ids"][0]
+        ids = (result.get("ids") or [[]])[0]
         documents = (result.get("documents") or [[]])[0]
         metadatas = (result.get("metadatas") or [[]])[0]
         distances = (result.get("distances") or [[]])[0]
@@ -226,6 +225,10 @@ class ChromaIndex:
         return None if value is None else str(value)
 
     def write_metadata(self, key: str, value: str) -> None:
-        metadata = dict(self._collection.metadata or {})
+        # Chroma replaces the whole mapping: merge into what is stored now, not into this
+        # process's copy from when it opened the collection (another process may have
+        # written a key since, e.g. the index generation).
+        stored = self._client.get_collection(self._collection.name).metadata
+        metadata = dict(stored or {})
         metadata[key] = value
         self._collection.modify(metadata=metadata)

@@ -23,6 +23,7 @@ def worker_command(
 
     Example: DRAFTDESK_DATABASE_URL=postgresql+psycopg://host/db draftdesk worker
     """
+    from bot.privacy.wiring import start_privacy_purge
     from bot.services import (
         build_services,
         start_event_relay,
@@ -38,9 +39,13 @@ def worker_command(
     if not exit_when_idle:
         start_mail(services)  # the Amazon inbox's poller and sender, when configured
         start_order_sync(services)  # orders from the marketplace, when configured
+        start_privacy_purge(services)  # buyer data past retention (a daemon thread)
     # Only expired claims are released: other workers may be busy with theirs.
     services.workflow.resume_after_restart(release_all_claims=False)
-    worker = DraftingWorker(workflow=services.workflow, poll_seconds=settings.worker_poll_seconds)
+    worker = DraftingWorker(
+        workflow=services.workflow, poll_seconds=settings.worker_poll_seconds,
+        heartbeat_seconds=settings.worker_heartbeat_seconds,
+    )
 
     def _stop(*_: Any) -> None:
         worker.stop(timeout=0)

@@ -7,8 +7,10 @@ Exactly one draft per batch of buyer messages, even across crashes and several w
 * drafting runs outside any transaction;
 * storing is a short transaction that keeps the draft only if the claim is still ours and
   no newer buyer message arrived (``inbox_version``) — otherwise the work is redone;
-* a crash leaves the lease to expire (or, in the embedded single-worker mode, is cleared at
-  start-up), so the messages are drafted later, once.
+* while drafting, the worker's heartbeat renews the lease (:func:`renew_claim`), so the
+  lease can be short: a crash stops the heartbeat and the lease expires within
+  ``worker_lease_seconds`` (or, in the embedded single-worker mode, is cleared at start-up),
+  so the messages are drafted later, once.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import logging
 import re
 import uuid
 from datetime import timedelta
+
+from sqlalchemy import update
 
 from bot.conversations import repository as repo
 from bot.conversations.context import WorkflowContext, ids_of
@@ -84,6 +88,22 @@ def claim_next_job(ctx: WorkflowContext, *, worker_id: str) -> DraftJob | None:
                 channel=conversation.channel,
             ),
         )
+
+
+def renew_claim(ctx: WorkflowContext, job: DraftJob) -> bool:
+    """Extend the job's lease by ``worker_lease_seconds`` from now (the worker's heartbeat);
+    False when the claim is no longer ours (stored, failed, or expired and retaken)."""
+    expires_at = ctx.clock() + timedelta(seconds=ctx.config.worker_lease_seconds)
+    with ctx.transaction() as session:
+        # One conditional UPDATE: no row lock held while the draft is being written.
+        renewed = session.execute(
+            update(Conversation)
+            .where(Conversation.id == job.conversation_id,
+                   Conversation.claim_token == job.claim_token)
+            .values(claim_expires_at=expires_at)
+            .execution_options(synchronize_session=False)
+        )
+    return bool(getattr(renewed, "rowcount", 0))
 
 
 def store_draft(ctx: WorkflowContext, job: DraftJob, reply: DraftReply) -> int | None:

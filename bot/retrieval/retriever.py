@@ -15,6 +15,7 @@ import logging
 import math
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -139,6 +140,8 @@ class HybridRetriever:
         self._lock = threading.Lock()
         self._view = _KbView()
         self._stored_calibration: str | None = None
+        # The index generation the view was built from (see mark_index_changed).
+        self._generation: str | None = None
         self._checked_at = -math.inf
         self._oos_column = (
             topic_model.classes.index("out_of_scope")
@@ -152,6 +155,8 @@ class HybridRetriever:
             self._rebuild()
 
     def _rebuild(self) -> None:
+        # Read before the chunks: a change landing during the rebuild is seen at the next check.
+        generation = self._index.read_metadata(INDEX_GENERATION_KEY)
         chunks = self._index.all_chunks()
         translated: dict[str, list[IndexedChunk]] = {}
         for chunk in chunks:
@@ -173,6 +178,7 @@ class HybridRetriever:
             [c for c in chunks if not c.translation_of]
         )
         self._view = view
+        self._generation = generation
         self._load_calibration()
         self._load_locale_calibrations()
         self._checked_at = time.monotonic()
@@ -228,14 +234,14 @@ class HybridRetriever:
         return profiles, {article_id: row for row, article_id in enumerate(articles)}
 
     def _maybe_refresh(self) -> None:
-        # Another process may have re-synced the shared index: compare the id set cheaply,
-        # at most every few seconds.
+        # Another process may have re-synced the shared index: compare its generation (one
+        # small read, whatever the KB's size) at most every few seconds; rebuild on a change.
         if time.monotonic() - self._checked_at < self._refresh_seconds:
             return
         with self._lock:
             if time.monotonic() - self._checked_at < self._refresh_seconds:
                 return
-            if frozenset(self._index.content_hashes()) != self._view.signature:
+            if self._index.read_metadata(INDEX_GENERATION_KEY) != self._generation:
                 self._rebuild()
             else:
                 self._load_calibration()
@@ -497,6 +503,18 @@ class HybridRetriever:
                 article.dense + BM25_WEIGHT * article.bm25 + AGREEMENT_WEIGHT * article.agreement
             )
         return sorted(by_article.values(), key=lambda a: (-a.score, a.article_id))
+
+
+# Stored with the index by whoever changes it; retrievers compare it instead of the chunks.
+INDEX_GENERATION_KEY = "draftdesk_index_generation"
+
+
+def mark_index_changed(index: SearchIndex) -> str:
+    """Give the index a new generation after a sync: every process's retriever rebuilds
+    its BM25 and article tables once, at its next check (see ``refresh_seconds``)."""
+    generation = uuid.uuid4().hex
+    index.write_metadata(INDEX_GENERATION_KEY, generation)
+    return generation
 
 
 def locale_calibration_key(locale: str) -> str:

@@ -145,6 +145,9 @@ class MessageList(BaseModel):
 
 class DraftList(BaseModel):
     drafts: list[DraftSummary]
+    next_cursor: int | None = Field(
+        default=None, description="Pass as ?cursor= for the next page; null on the last page"
+    )
 
 
 class ApproveBody(_Body):

@@ -34,7 +34,7 @@ from bot.web.api_schemas import (
 )
 from bot.web.deps import CurrentAdmin, CurrentAgent, ServicesDep, WorkflowDep
 from bot.web.sse import agent_events
-from bot.web.validation import ConversationId, RowId
+from bot.web.validation import MAX_ROW_ID, ConversationId, RowId
 
 router = APIRouter(prefix="/api/v1", tags=["agents"],
                    responses=error_responses(*INPUT_ERRORS, 401, 403, 404, 409))
@@ -45,9 +45,18 @@ def list_drafts(
     user: CurrentAgent, workflow: WorkflowDep,
     status_filter: Annotated[DraftStatus, Query(alias="status")] = DraftStatus.PENDING_REVIEW,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
+    cursor: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID, description=(
+        "``next_cursor`` of the previous page (404 ``draft_not_found`` if it is unknown)"
+    ))] = None,
 ) -> DraftList:
-    """Drafts in one status (default ``pending_review``), the soonest deadline first."""
-    return DraftList(drafts=workflow.list_drafts(statuses=[status_filter], limit=limit))
+    """Drafts in one status (default ``pending_review``), the soonest deadline first, a page
+    of ``limit`` at a time: follow ``next_cursor`` (null on the last page). Keyset paging on
+    (deadline, id): drafts decided between two pages neither repeat nor make others skip."""
+    # One more than asked: whether a next page exists, without a count.
+    drafts = workflow.list_drafts(statuses=[status_filter], limit=limit + 1,
+                                  after_draft_id=cursor)
+    page, more = drafts[:limit], len(drafts) > limit
+    return DraftList(drafts=page, next_cursor=page[-1].id if more else None)
 
 
 @router.get("/drafts/{draft_id}", response_model=DraftDetail)
