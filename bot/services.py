@@ -17,11 +17,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from alembic.migration import MigrationContext
 from pydantic import SecretStr
 from sqlalchemy import Engine
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.checks import ReplyRules
+from bot.checks import ReplyRules, check_draft
+from bot.checks.redaction import install_log_redaction
 from bot.conversations.context import WorkflowConfig
 from bot.conversations.notifications import ReviewNotifier
 from bot.conversations.service import Workflow
@@ -31,20 +34,26 @@ from bot.drafting.llm import LlmComposer
 from bot.drafting.offline import OfflineComposer
 from bot.drafting.pipeline import DraftingConfig, DraftingPipeline, OrderLookup, PolicyDecider
 from bot.events import EventBus
-from bot.facts import OrderFacts, PolicyVerdict
+from bot.facts import CheckResult, DraftReply, OrderFacts, PolicyVerdict
 from bot.learning import LearnFromApprovals
 from bot.mail.channel import MailChannel
+from bot.mail.files import MailFiles
 from bot.mail.inbox import MAIL_CHANNEL
+from bot.mail.reply_notices import ReplyNoticeMail
 from bot.orders.errors import SellingPartnerNotConfigured
 from bot.orders.lwa import LwaAccessTokens, LwaCredentials
 from bot.orders.sp_api import SellingPartnerOrdersClient
 from bot.orders.sync import OrderFetcher, OrderSync, OrderSyncLoop
+from bot.protection.crypto import DataKeyMissing, DataKeyring, bind_data_keys, load_data_keys
+from bot.reports.monitor import QualityAlertMonitor
+from bot.reports.service import Reports
 from bot.retrieval import CALIBRATION_KEY, Calibration, HybridRetriever
 from bot.retrieval.items import ItemVocabulary
 from bot.retrieval.kb_calibration import DevMessage, KbCalibrationReport, calibrate_kb
+from bot.retrieval.retriever import mark_index_changed
 from bot.routing import Router
 from bot.settings import Settings
-from ingest.embedder import Embedder, SentenceTransformerEmbedder
+from ingest.embedder import Embedder, SentenceTransformerEmbedder, Vectors
 from ingest.index import ChromaIndex, SearchIndex
 from ingest.pipeline import resync
 from ingest.sync import SyncReport
@@ -53,6 +62,7 @@ from knowledge_base.error_base import DraftdeskError
 
 log = logging.getLogger(__name__)
 
+WIDGET_CHANNEL = "widget"
 # The share of the KB's chunks an ingest must change before the bar is fitted again.
 RECALIBRATE_SHARE = 0.1
 
@@ -109,17 +119,39 @@ class Services:
             events=self.events,
         )
         workflow.add_order_binder(MAIL_CHANNEL, mail_thread_order)
+        sender = self.mail_channel.sender
+        if sender is not None:  # "tell me when you've answered" goes out by the same outbox
+            workflow.add_delivery(WIDGET_CHANNEL, ReplyNoticeMail(
+                sender_domain=self.mail_channel.config.sender_domain,
+                seller_name=self.settings.seller_name, wake_sender=sender.wake,
+            ))
         if self.marketplace_orders is not None:
             # A relay mail about an order we do not have yet: read it from the marketplace
             # before the message is queued, so its draft can state the order's facts.
             self.mail_channel.inbox.fetch_order = self.marketplace_orders.fetcher
         return workflow
 
+    @cached_property
+    def buyer_photo_files(self) -> MailFiles:
+        """Where chat photos are kept: the mail channel's content-addressed store."""
+        return MailFiles(self.settings.data_dir / "buyer-photos")
+
+    @cached_property
+    def reports(self) -> Reports:
+        """The leads' reports: review figures and product-quality signals (issue 18)."""
+        return Reports(session_factory=self.session_factory)
+
+    @cached_property
+    def quality_monitor(self) -> QualityAlertMonitor:
+        """Announces quality alerts once; started by :func:`start_quality_monitor`."""
+        return QualityAlertMonitor(session_factory=self.session_factory)
+
     def resync_index(self) -> SyncReport:
         """Bring the search index in line with the published KB (after any publish change)."""
         report = resync(
             session_factory=self.session_factory, index=self.index, embedder=self.embedder
         )
+        mark_index_changed(self.index)  # every process's retriever rebuilds once
         if self.pipeline is not None:
             self.pipeline.retriever.refresh()
         return report
@@ -143,6 +175,9 @@ class Services:
     def close(self) -> None:
         if self.mail_channel is not None:
             self.mail_channel.stop()
+        monitor = self.__dict__.get("quality_monitor")  # only when it was built
+        if monitor is not None:
+            monitor.stop()
         orders = self.__dict__.get("marketplace_orders")  # only when it was built
         if orders is not None:
             orders.close()
@@ -166,9 +201,51 @@ def open_database(settings: Settings, *, migrate: bool = True) -> Database:
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url)
+    keyring, generated = data_keyring(settings)
+    if generated and holds_encrypted_buyer_data(engine):
+        settings.default_data_key_file.unlink()
+        engine.dispose()
+        raise DataKeyMissing(
+            f"the database holds encrypted buyer data but {settings.default_data_key_file} is "
+            "missing: restore the key file (or set DRAFTDESK_DATA_KEY)"
+        )
+    if generated:
+        # Info, not a warning: a first start must not add lines to every command's output.
+        log.info("generated a data key in %s: keep a copy in a safe place, apart from the "
+                 "backups", settings.default_data_key_file)
+    bind_data_keys(engine, keyring)
     if migrate:
         upgrade_to_head(engine)
     return Database(engine=engine, session_factory=make_session_factory(engine))
+
+
+def data_keyring(settings: Settings) -> tuple[DataKeyring, bool]:
+    """The keys that encrypt buyer data at rest, and whether a key file was just generated.
+
+    Only a local data dir gets a generated key; with an outside database in production the
+    key must be given, since every process sharing that database needs the same one.
+    """
+    outside_production = settings.database_url is not None and settings.environment == "production"
+    return load_data_keys(
+        key=settings.data_key.get_secret_value() if settings.data_key else None,
+        key_file=settings.data_key_file,
+        default_file=None if outside_production else settings.default_data_key_file,
+    )
+
+
+# The first migration whose database stores buyer data encrypted (0016_encrypt_buyer_data).
+FIRST_ENCRYPTED_REVISION = 16
+
+
+def holds_encrypted_buyer_data(engine: Engine) -> bool:
+    """Whether the database stores conversations encrypted under some data key already (an
+    older schema still holds clear text, which its migration encrypts with a new key)."""
+    with engine.connect() as connection:
+        revision = MigrationContext.configure(connection).get_current_revision()
+        if revision is None or not revision.isdigit() or int(revision) < FIRST_ENCRYPTED_REVISION:
+            return False
+        first = connection.execute(sql_text("SELECT 1 FROM conversations LIMIT 1")).first()
+        return first is not None
 
 
 def start_event_relay(services: Services) -> bool:
@@ -178,6 +255,14 @@ def start_event_relay(services: Services) -> bool:
     url = services.engine.url.set(drivername="postgresql")
     services.events.relay_through_postgres(url.render_as_string(hide_password=False))
     return True
+
+
+def start_quality_monitor(services: Services) -> None:
+    """Check for quality alerts after buyer messages (and every few minutes) in the
+    background; the check never runs in a buyer's request."""
+    monitor = services.quality_monitor
+    services.workflow.add_wakeup(monitor.poke)
+    monitor.start()
 
 
 def start_mail(services: Services) -> bool:
@@ -400,11 +485,17 @@ def build_services(
     migrate: bool = True,
 ) -> Services:
     """Build every client once. Tests pass fakes or shared instances through the keywords."""
+    install_log_redaction()  # buyer PII never reaches a log line (issue 16)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     database = open_database(settings, migrate=migrate)
     engine, session_factory = database.engine, database.session_factory
     index = index if index is not None else build_index(settings)
-    embedder = embedder if embedder is not None else SentenceTransformerEmbedder()
+    if settings.api_only:
+        # `serve --api-only`: workers draft; this process only re-checks agents' edits, and
+        # loads the model only if it must embed (a KB publish, the gaps page).
+        embedder = embedder if embedder is not None else LazyEmbedder(settings)
+        drafter = drafter if drafter is not None else ChecksOnlyDrafter(settings)
+    embedder = embedder if embedder is not None else build_embedder(settings)
     pipeline = None
     if drafter is None:
         pipeline = build_pipeline(
@@ -429,6 +520,78 @@ def build_services(
             LearnFromApprovals(session_factory=session_factory, resync=services.resync_index)
         )
     return services
+
+
+def embedding_threads(settings: Settings) -> int:
+    """PyTorch threads for the embedding model: ``DRAFTDESK_EMBED_THREADS``, else one (serve
+    and worker processes share the cores; `draftdesk ingest` asks for all of them)."""
+    return settings.embed_threads or 1
+
+
+def build_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    """The bundled model, with the process's thread count decided here, once."""
+    import torch
+
+    # PyTorch's default (one thread per core in every process) made two workers draft at
+    # 0.71x the rate of one on 2 cores, and query p95 ~10x worse under load (issue 17).
+    torch.set_num_threads(embedding_threads(settings))
+    return SentenceTransformerEmbedder()
+
+
+class LazyEmbedder:
+    """The embedder of an API-only process: built on the first text it must embed."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._built: Embedder | None = None
+        self._lock = threading.Lock()
+
+    def _model(self) -> Embedder:
+        with self._lock:
+            if self._built is None:
+                log.info("API-only process: loading the embedding model on first use")
+                self._built = build_embedder(self._settings)
+            return self._built
+
+    @property
+    def dimension(self) -> int:
+        return self._model().dimension
+
+    @property
+    def name(self) -> str:
+        return self._model().name
+
+    def embed(self, texts: list[str]) -> Vectors:
+        return self._model().embed(texts)
+
+
+class DraftingElsewhere(ServicesError):
+    code = "drafting_elsewhere"
+    status = 503
+
+
+class ChecksOnlyDrafter:
+    """The drafter of an API-only process: re-checks agents' edits (pure rules, no model);
+    drafting is left to ``draftdesk worker`` processes."""
+
+    def __init__(self, settings: Settings) -> None:
+        rules = drafting_config(settings).reply_rules
+        if settings.llm:
+            # Edits of LLM drafts are checked against the LLM's instructions too.
+            rules = ReplyRules(
+                allowed_link_domains=rules.allowed_link_domains,
+                allowed_phone_numbers=rules.allowed_phone_numbers,
+                instructions_text=build_llm_composer(settings).instructions_text,
+            )
+        self._rules = rules
+
+    def draft(self, request: object) -> DraftReply:
+        raise DraftingElsewhere("this API-only process does not draft: start `draftdesk worker`")
+
+    def recheck(
+        self, text: str, *, draft: DraftReply, buyer_messages: Sequence[str]
+    ) -> list[CheckResult]:
+        return check_draft(text, draft=draft, buyer_messages=buyer_messages, rules=self._rules)
 
 
 def build_pipeline(

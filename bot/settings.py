@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     public_url: str = "http://127.0.0.1:8000"
     secret_key: SecretStr = SecretStr("development-only-secret-key-change-me")
+    # Encryption at rest of buyer data (bot/protection/crypto.py): base64 key(s), the first
+    # encrypts, the others only decrypt (during a rotation). Without either, an embedded
+    # data dir gets a generated key file ``data.key`` (0600).
+    data_key: SecretStr | None = None
+    data_key_file: Path | None = None
 
     # Drafting
     llm: str | None = None  # "provider:model", e.g. "openai:gpt-4o-mini"
@@ -69,6 +74,11 @@ class Settings(BaseSettings):
     signature: str | None = None
     handoff_threshold: float | None = None  # None: the calibrated default shipped with the model
     retrieval_top_k: int = Field(default=4, ge=1, le=20)
+    # PyTorch threads of the embedding model; None: 1 in serve/worker processes (several
+    # share the cores), all cores for `draftdesk ingest` (one bulk job).
+    embed_threads: int | None = Field(default=None, ge=1, le=256)
+    # `serve --api-only`: no embedding model, no index, no in-process worker (workers draft).
+    api_only: bool = False
 
     # Workflow
     reply_deadline_hours: float = 24.0
@@ -84,7 +94,11 @@ class Settings(BaseSettings):
     worker_in_process: bool = True
     worker_poll_seconds: float = 0.5
     worker_max_attempts: int = 5
-    worker_lease_seconds: float = 120.0  # a claim not finished by then is drafted again
+    # A claim is held this long unless its worker's heartbeat renews it (every
+    # ``worker_heartbeat_seconds``; None: a third of the lease), so a dead worker's job is
+    # retaken within the lease. 25 s: with the poll interval, within 30 s of a kill.
+    worker_lease_seconds: float = Field(default=25.0, gt=0)
+    worker_heartbeat_seconds: float | None = Field(default=None, gt=0)
     worker_retry_base_seconds: float = 2.0  # backoff: base, 2×base, 4×base … (max 5 min)
     console_session_hours: float = 12.0
     # Test-only ("module:function" returning build_services keywords); ignored unless
@@ -153,6 +167,10 @@ class Settings(BaseSettings):
     sp_api_sync_seconds: float = Field(default=900.0, ge=0)  # 0: no periodic sync
     sp_api_first_sync_days: int = Field(default=30, ge=1, le=730)  # how far back, first time
 
+    # Buyer data is purged this many days after delivery (or the conversation's last
+    # activity); Amazon's Data Protection Policy allows at most 30 (bot/privacy/retention.py).
+    retention_days: int = Field(default=30, ge=1)
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -184,6 +202,16 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("retention_days")
+    @classmethod
+    def _retention_within_policy(cls, value: int) -> int:
+        if value > 30:
+            raise ValueError(
+                f"DRAFTDESK_RETENTION_DAYS may be at most 30 (Amazon's Data Protection Policy: "
+                f"buyer data goes 30 days after delivery), not {value}"
+            )
+        return value
+
     @field_validator("slack_reminder_hours", mode="before")
     @classmethod
     def _comma_separated_hours(cls, value: object) -> object:
@@ -200,6 +228,22 @@ class Settings(BaseSettings):
                     "DRAFTDESK_SECRET_KEY must be set to a random value of 32+ characters "
                     "in production"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _heartbeat_within_the_lease(self) -> Settings:
+        beat = self.worker_heartbeat_seconds
+        if beat is not None and beat >= self.worker_lease_seconds:
+            raise ValueError(
+                "DRAFTDESK_WORKER_HEARTBEAT_SECONDS must be shorter than "
+                "DRAFTDESK_WORKER_LEASE_SECONDS (a claim would expire between beats)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _api_only_processes_do_not_draft(self) -> Settings:
+        if self.api_only:
+            self.worker_in_process = False
         return self
 
     @field_validator("sp_api_endpoint", "sp_api_token_url")
@@ -225,6 +269,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'draftdesk.sqlite3').resolve()}"
+
+    @property
+    def default_data_key_file(self) -> Path:
+        return self.data_dir / "data.key"
 
     @property
     def chroma_dir(self) -> Path:

@@ -27,6 +27,17 @@ SECRET_ENV_PREFIXES = (
 _KEEP = {"DRAFTDESK_TEST_DATABASE_URL", "DRAFTDESK_TEST_REDIS_URL"}
 
 
+def _default_data_keys() -> None:
+    """Engines a test builds itself (not through ``open_database``, which reads or generates
+    the data dir's key) encrypt buyer data with one key per test process."""
+    from bot.protection.crypto import DataKeyring, generate_key, set_default_data_keys
+
+    set_default_data_keys(DataKeyring.of(generate_key(), source="the tests' process key"))
+
+
+_default_data_keys()
+
+
 @pytest.fixture(autouse=True)
 def _scrub_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test may pick up a developer's real tokens or settings from the environment or

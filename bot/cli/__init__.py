@@ -12,10 +12,12 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn
 
+from bot.cli.backup import backup_app, rotate_key_command
 from bot.cli.common import DraftdeskGroup, console, fail, load_settings, services_for_cli
 from bot.cli.kb import kb_app
 from bot.cli.mail import mail_app
 from bot.cli.orders import orders_app
+from bot.cli.privacy import privacy_app
 from bot.cli.slack import slack_command
 from bot.cli.users import users_app
 from bot.cli.worker import worker_command
@@ -43,9 +45,14 @@ def ingest(
 
     Example: draftdesk ingest knowledge_base/demo --json
     """
+    from bot.retrieval.retriever import mark_index_changed
     from ingest.pipeline import ingest_paths
 
     settings = load_settings()
+    # One bulk job: every core embeds (serve and worker default to one thread each).
+    settings = settings.model_copy(
+        update={"embed_threads": settings.embed_threads or os.cpu_count() or 1}
+    )
     services = services_for_cli(settings)
     show_bar = not as_json and sys.stderr.isatty()
     with Progress(
@@ -67,6 +74,7 @@ def ingest(
             embedder=services.embedder,
             progress=progress,
         )
+    mark_index_changed(services.index)  # other processes' retrievers rebuild once
     if services.pipeline is not None:
         services.pipeline.retriever.refresh()
     calibrated = services.calibrate_if_changed(
@@ -150,16 +158,24 @@ def ask(
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    api_only: Annotated[
+        bool,
+        typer.Option("--api-only", help="No embedding model, no index, no in-process worker: "
+                     "`draftdesk worker` processes draft (PostgreSQL + Chroma server)."),
+    ] = False,
 ) -> None:
     """Start the web app (widget API, console, KB editor) and the in-process worker.
 
     Example: draftdesk serve --port 8000
+    Scaled out: draftdesk serve --api-only --port 8001 (and `draftdesk worker` processes)
     """
     import uvicorn
 
     from bot.web.app import create_app
 
     settings = load_settings()
+    if api_only:
+        settings = settings.model_copy(update={"api_only": True, "worker_in_process": False})
     uvicorn.run(
         create_app(settings),
         host=host or settings.host,
@@ -168,12 +184,47 @@ def serve(
     )
 
 
+db_app = typer.Typer(help="The SQL database's schema.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations (one process at a time: a lock on PostgreSQL).
+
+    Run it once before starting a scaled-out deployment; processes that start meanwhile
+    wait for it instead of migrating the same tables at the same time.
+
+    Example: DRAFTDESK_DATABASE_URL=postgresql+psycopg://user@host/db draftdesk db upgrade
+    """
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.database import schema_revision
+    from bot.services import open_database
+
+    settings = load_settings()
+    try:
+        database = open_database(settings, migrate=True)
+        revision = schema_revision(database.engine)
+    except (SQLAlchemyError, CommandError) as exc:
+        # Unreachable server, wrong password, or a database migrated by a newer draftdesk.
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+        raise fail(f"cannot migrate the database: {reason[:300]}") from None
+    database.dispose()
+    typer.echo(f"database schema at {revision}")
+
+
 app.command(name="slack")(slack_command)
 app.command(name="worker")(worker_command)
 app.add_typer(users_app, name="users")
 app.add_typer(orders_app, name="orders")
 app.add_typer(kb_app, name="kb")
 app.add_typer(mail_app, name="mail")
+app.add_typer(privacy_app, name="privacy")
+app.add_typer(backup_app, name="backup")
+# Key rotation lives with the backup code (bot/cli/backup.py); it belongs under `privacy`.
+privacy_app.command("rotate-key")(rotate_key_command)
+app.add_typer(db_app, name="db")
 
 
 def _register_plugins() -> None:

@@ -146,12 +146,15 @@ def receive_buyer_message(
         )
         if on_stored is not None:
             on_stored(session, message)
-        ack_text = acknowledgement_text(
-            ctx, buyer_name=conversation.buyer_name, already_waiting=bool(unanswered),
-            text=text, locale=conversation.locale,
-        )
         published = [public_message(message)]
-        if acknowledge:
+        # One acknowledgement per waiting period (issue 18): a buyer who writes again
+        # before the team has answered was already told a person will reply, and when.
+        ack_text: str | None = None
+        if acknowledge and not unanswered:
+            ack_text = acknowledgement_text(
+                ctx, buyer_name=conversation.buyer_name, already_waiting=False,
+                text=text, locale=conversation.locale,
+            )
             ack = repo.add_message(
                 session, conversation_id=conversation_id, role=MessageRole.SYSTEM,
                 text=ack_text, status=MessageStatus.SENT, now=now,
@@ -172,7 +175,9 @@ def receive_buyer_message(
     ctx.publish(topic=AGENTS_TOPIC, type="message_received",
                 data={"conversation_id": conversation_id, "message_id": message.id})
     ctx.wake_workers()
-    return ReceivedMessage(id=message.id, ack=Acknowledgement(text=ack_text))
+    return ReceivedMessage(
+        id=message.id, ack=Acknowledgement(text=ack_text) if ack_text is not None else None
+    )
 
 
 def queue_for_drafting(conversation: Conversation, *, now: datetime) -> None:

@@ -203,16 +203,22 @@ def supersede_open_drafts(
 
 
 def list_drafts(
-    session: Session, *, statuses: Collection[DraftStatus], limit: int = 200
+    session: Session, *, statuses: Collection[DraftStatus], limit: int = 200,
+    after_draft_id: int | None = None,
 ) -> list[tuple[Draft, Conversation]]:
-    """Drafts in the given statuses, soonest deadline first, with their conversations."""
-    rows = session.execute(
+    """Drafts in the given statuses, soonest deadline first, with their conversations;
+    ``after_draft_id``: the previous page's last draft (keyset paging on (due_at, id))."""
+    query = (
         select(Draft, Conversation)
         .join(Conversation, Conversation.id == Draft.conversation_id)
         .where(Draft.status.in_([s.value for s in statuses]))
-        .order_by(Draft.due_at, Draft.id)
-        .limit(limit)
-    ).all()
+    )
+    if after_draft_id is not None:
+        due_at = select(Draft.due_at).where(Draft.id == after_draft_id).scalar_subquery()
+        query = query.where(
+            (Draft.due_at > due_at) | ((Draft.due_at == due_at) & (Draft.id > after_draft_id))
+        )
+    rows = session.execute(query.order_by(Draft.due_at, Draft.id).limit(limit)).all()
     return [(draft, conversation) for draft, conversation in rows]
 
 

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from bot.drafting.interface import DraftRequest
-from bot.facts import CheckResult, Citation, OrderFacts, PolicyVerdict
+from bot.facts import CheckResult, Citation, OrderFacts, PolicyVerdict, ReplySource
 
 
 class NewConversation(BaseModel):
@@ -25,11 +25,15 @@ class Acknowledgement(BaseModel):
 
 
 class ReceivedMessage(BaseModel):
-    """A stored buyer message and the acknowledgement the buyer sees at once."""
+    """A stored buyer message and the acknowledgement the buyer sees at once.
+
+    ``ack`` is None when the buyer was already waiting for a reply (one acknowledgement
+    per waiting period) or the channel does not acknowledge (mail).
+    """
 
     id: int
     status: Literal["awaiting_draft"] = "awaiting_draft"
-    ack: Acknowledgement
+    ack: Acknowledgement | None = None
 
 
 class MessagePublic(BaseModel):
@@ -93,6 +97,8 @@ class DraftDetail(DraftSummary):
     # checks it before sending; issue 13).
     reply_language: str = "en"
     untranslated_kb_text: list[str] = Field(default_factory=list)
+    # The draft as composed, paragraph by paragraph, with where each came from.
+    reply_sources: list[ReplySource] = Field(default_factory=list)
     sentiment: str
     composer: str
     order: OrderFacts | None

@@ -12,7 +12,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.conversations import decisions, inbox, queue, verification, views
+from bot.conversations import decisions, inbox, queue, reply_notice, verification, views
+from bot.conversations import photos as photos_mod
 from bot.conversations.context import WorkflowConfig, WorkflowContext
 from bot.conversations.models import Conversation, Message
 from bot.conversations.notifications import ReviewNotifier
@@ -93,6 +94,43 @@ class Workflow:
             acknowledge=acknowledge, on_stored=on_stored,
         )
 
+    def receive_buyer_photos(
+        self, *, conversation_id: str, photos: Sequence[photos_mod.UploadedPhoto],
+        caption: str | None, store: photos_mod.PhotoStore,
+    ) -> ReceivedMessage:
+        """Damage photos (1–3 JPEG/PNG/WebP, 5 MB each) as one buyer message; PhotoRefused
+        before anything is stored when one is not acceptable."""
+        types = photos_mod.check_photos(photos)
+        names = [photos_mod.display_name(p.filename, index=i) for i, p in enumerate(photos, 1)]
+        return self.receive_buyer_message(
+            conversation_id=conversation_id,
+            text=photos_mod.photo_message_text(names, caption),
+            on_stored=lambda session, message: photos_mod.record_photos(
+                session, message, photos=photos, names=names, types=types, store=store),
+        )
+
+    def set_reply_notice(self, *, conversation_id: str, email: str) -> None:
+        """The buyer's "tell me when you've answered" address (stored; shown to agents)."""
+        cleaned = reply_notice.clean_email(email)
+        with self.ctx.transaction() as session:
+            reply_notice.set_notice_email(session, conversation_id=conversation_id,
+                                          email=cleaned, now=self.ctx.clock())
+
+    def reply_notice_email(self, *, conversation_id: str) -> str | None:
+        with self.ctx.reading() as session:
+            return reply_notice.notice_email_of(session, conversation_id=conversation_id)
+
+    def buyer_photos(self, *, conversation_id: str) -> list[photos_mod.PhotoPublic]:
+        with self.ctx.reading() as session:
+            return photos_mod.photos_of(session, conversation_id=conversation_id)
+
+    def buyer_photo(self, *, conversation_id: str, photo_id: int) -> tuple[str, str, str]:
+        """(stored path, content type, file name) of one photo; ConversationNotFound else."""
+        with self.ctx.reading() as session:
+            photo = photos_mod.photo_file(session, conversation_id=conversation_id,
+                                          photo_id=photo_id)
+            return photo.path, photo.content_type, photo.filename
+
     def add_delivery(
         self, channel: str, deliver: Callable[[Session, Conversation, Message], None]
     ) -> None:
@@ -142,9 +180,10 @@ class Workflow:
 
     def list_drafts(
         self, *, statuses: Collection[DraftStatus] = (DraftStatus.PENDING_REVIEW,),
-        limit: int = 200,
+        limit: int = 200, after_draft_id: int | None = None,
     ) -> list[DraftSummary]:
-        return views.list_drafts(self.ctx, statuses=statuses, limit=limit)
+        return views.list_drafts(self.ctx, statuses=statuses, limit=limit,
+                                 after_draft_id=after_draft_id)
 
     def get_draft(self, *, draft_id: int) -> DraftDetail:
         return views.get_draft(self.ctx, draft_id=draft_id)

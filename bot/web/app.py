@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from urllib.parse import quote
 
+import fastapi_offline
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from bot.privacy.wiring import start_privacy_purge
 from bot.services import (
     Services,
     build_services,
@@ -29,10 +33,13 @@ from bot.web.routes_articles import install_kb_editor_errors
 from bot.web.routes_articles import router as articles_router
 from bot.web.routes_console import router as console_router
 from bot.web.routes_conversations import router as conversations_router
+from bot.web.routes_desk import router as desk_router
 from bot.web.routes_health import router as health_router
 from bot.web.routes_kb import MAX_UPLOAD_BYTES
 from bot.web.routes_kb import router as kb_router
-from bot.web.routes_widget import install_widget
+from bot.web.routes_privacy import router as privacy_router
+from bot.web.routes_reports import install_reports
+from bot.web.routes_widget import BUYER_PHOTOS_MAX_BODY, BUYER_PHOTOS_PATH, install_widget
 from bot.web.templating import STATIC_DIR
 from bot.web.text_guard import MalformedTextGuard
 from bot.worker import DraftingWorker
@@ -44,9 +51,13 @@ BODY_LIMITS = {
     "/kb": 4 * 1024 * 1024,
     "/kb/upload": MAX_UPLOAD_BYTES,
     "/slack": 1024 * 1024,
+    BUYER_PHOTOS_PATH: BUYER_PHOTOS_MAX_BODY,
 }
 # Console and KB-editor pages may only run our own scripts and are never framed.
-_CONSOLE_PREFIXES = ("/console", "/login", "/logout", "/kb")
+_CONSOLE_PREFIXES = ("/console", "/login", "/logout", "/kb", "/reports")
+# Swagger UI's script and style for /docs, as the fastapi-offline package ships them: the
+# docs page must work on a machine without internet access (no CDN).
+SWAGGER_UI_DIR = Path(fastapi_offline.__file__).parent / "static"
 _HTML_SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -81,15 +92,19 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         install_access_log_redaction()  # after the server configured its loggers
         app.state.services = services or build_services(settings)
         worker = start_background(app.state.services, settings)
+        purge = start_privacy_purge(app.state.services)  # retention (issue 16)
         try:
             yield
         finally:
+            purge.stop()
             if worker is not None:
                 worker.stop()
             if owned:
                 app.state.services.close()
 
-    app = FastAPI(title="draftdesk", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="draftdesk", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     if services is not None:
         app.state.services = services
     # Shared by every API process when the storage is Redis (see bot/web/ratelimit.py).
@@ -131,11 +146,26 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(conversations_router)
     app.include_router(agent_router)
     app.include_router(console_router)
+    app.include_router(desk_router)
+    app.include_router(privacy_router)
     install_widget(app, settings)  # /widget.js, /demo, CORS for the buyer API
     app.include_router(articles_router)
     app.include_router(kb_router)
     install_slack(app, settings)  # Slack review desk, when configured (bot/slack)
+    install_reports(app)  # /reports, /reports.csv, quality alerts (after Slack: it posts there)
+    # Before "/static": a mount matches by prefix, first come first served.
+    app.mount("/static/docs", StaticFiles(directory=str(SWAGGER_UI_DIR)), name="docs-static")
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def _docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="draftdesk API",
+            swagger_js_url="/static/docs/swagger-ui-bundle.js",
+            swagger_css_url="/static/docs/swagger-ui.css",
+            swagger_favicon_url="/static/docs/favicon.png",
+        )
 
     @app.get("/", include_in_schema=False)
     def _home() -> Response:

@@ -7,10 +7,16 @@ workflow functions as the API and Slack, so the same rules hold (409 when alread
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Path, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    RedirectResponse,
+    Response,
+)
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from bot.accounts.credentials import tokens_match
@@ -20,15 +26,29 @@ from bot.accounts.service import (
     Role,
     authenticate_password,
     end_web_session,
+    list_users,
     start_web_session,
 )
+from bot.conversations import canned, desk, labels
 from bot.conversations.errors import BlockedByChecks, InvalidMessage, WorkflowError
 from bot.conversations.service import Workflow
 from bot.conversations.states import DraftStatus
+from bot.conversations.views import (
+    SORTS,
+    QueueQuery,
+    QueueRow,
+    conversations_sharing_orders,
+    decision_notes,
+    filter_queue,
+    open_draft_of,
+    past_conversations,
+    queue_rows,
+)
 from bot.mail.channel import MailChannel
 from bot.mail.errors import MailNotFound, NothingToRetry
 from bot.mail.files import DocumentRefused, OutboundDocument, OutboundDocuments
 from bot.mail.imap import MailboxStatus
+from bot.mail.models import MailThread
 from bot.mail.outbox import attaching, is_mail_conversation
 from bot.mail.views import KEPT_ASIDE, Download
 from bot.web.auth import (
@@ -218,15 +238,97 @@ def _mailbox_down(channel: MailChannel | None) -> MailboxStatus | None:
     return status if status is not None and status.state == "down" else None
 
 
-def _queue_context(workflow: Workflow, view: str, request: Request) -> dict[str, Any]:
+def _queue_query(request: Request) -> QueueQuery:
+    """The queue's search, filters and sort from the URL (so a filtered view is a link).
+    Values the console never offers are ignored, like an unknown ``view``."""
+    params = request.query_params
+
+    def one_of(name: str, allowed: Any) -> str:
+        value = params.get(name, "")[:40]
+        return value if value in allowed else ""
+
+    return QueueQuery(
+        search=params.get("q", "")[:200].strip(),
+        channel=one_of("channel", labels.CHANNELS),
+        language=one_of("lang", labels.LANGUAGES),
+        reason=one_of("reason", labels.REASON_FILTERS),
+        due_soon=params.get("due") == "soon",
+        mine=params.get("mine") == "1",
+        sort=one_of("sort", SORTS) or "due",
+    )
+
+
+def _query_string(query: QueueQuery) -> str:
+    """The filters as they go back into links (empty values left out)."""
+    pairs = {
+        "q": query.search, "channel": query.channel, "lang": query.language,
+        "reason": query.reason, "due": "soon" if query.due_soon else "",
+        "mine": "1" if query.mine else "", "sort": "" if query.sort == "due" else query.sort,
+    }
+    return urlencode({name: value for name, value in pairs.items() if value})
+
+
+def _relay_aliases(request: Request, conversation_ids: list[str]) -> dict[str, str]:
+    """The relay address each mail conversation's buyer writes from (the name Amazon gives
+    an anonymous buyer), by conversation. Read here: the conversations package may not
+    import the mail channel's tables."""
+    if not conversation_ids or _mail_channel(request) is None:
+        return {}
+    with request.app.state.services.session_factory() as session:
+        rows = session.execute(
+            select(MailThread.conversation_id, MailThread.relay_address)
+            .where(MailThread.conversation_id.in_(conversation_ids))
+        ).all()
+    return {conversation_id: address for conversation_id, address in rows}
+
+
+def _same_relay(request: Request, conversation_id: str) -> set[str]:
+    """Mail conversations from the same relay address: the same Amazon buyer."""
+    if _mail_channel(request) is None:
+        return set()
+    with request.app.state.services.session_factory() as session:
+        relay = select(MailThread.relay_address).where(
+            MailThread.conversation_id == conversation_id
+        )
+        return set(session.execute(
+            select(MailThread.conversation_id).where(MailThread.relay_address.in_(relay))
+        ).scalars())
+
+
+def _desk_rows(
+    request: Request, workflow: Workflow, statuses: list[DraftStatus]
+) -> list[QueueRow]:
+    """Queue rows with the relay alias of mail buyers, who claimed each conversation and
+    who has each draft open."""
+    rows = queue_rows(workflow.ctx, statuses=statuses)
+    mail_rows = [row.conversation_id for row in rows if row.channel == "mail"]
+    aliases = _relay_aliases(request, mail_rows)
+    claimed = desk.assignments(workflow.ctx, conversation_ids={r.conversation_id for r in rows})
+    viewing = desk.viewers_by_draft(workflow.ctx, draft_ids=[row.draft_id for row in rows])
+    return [
+        row.with_desk(
+            relay_alias=aliases.get(row.conversation_id),
+            assignee=claimed[row.conversation_id].assignee
+            if row.conversation_id in claimed else None,
+            viewers=viewing.get(row.draft_id, []),
+        )
+        for row in rows
+    ]
+
+
+def _queue_context(
+    workflow: Workflow, view: str, request: Request, user: AuthenticatedUser
+) -> dict[str, Any]:
     view = view if view in VIEWS or view == "attention" else "pending"
-    pending = workflow.list_drafts(statuses=VIEWS["pending"][1])
-    escalated = workflow.list_drafts(statuses=VIEWS["escalated"][1])
+    query = _queue_query(request)
+    pending = _desk_rows(request, workflow, VIEWS["pending"][1])
+    escalated = _desk_rows(request, workflow, VIEWS["escalated"][1])
     attention = workflow.needs_attention()
     channel = _mail_channel(request)
     # Replies the mail server refused wait for a person too: they are listed with the
     # conversations that need a reply.
     undelivered = channel.failed_deliveries(limit=50) if channel is not None else []
+    shown = {"pending": pending, "escalated": escalated}.get(view, [])
     return {
         "view": view,
         "pending": pending,
@@ -234,7 +336,16 @@ def _queue_context(workflow: Workflow, view: str, request: Request) -> dict[str,
         "attention": attention,
         "undelivered": undelivered,
         "mailbox_down": _mailbox_down(channel),
-        "queue": {"pending": pending, "escalated": escalated}.get(view, []),
+        "queue": filter_queue(shown, query, agent=user.actor, now=workflow.ctx.clock()),
+        "query": query,
+        "query_string": _query_string(query),
+        "sorts": SORTS,
+        "reason_filters": labels.REASON_FILTERS,
+        "languages": labels.LANGUAGES,
+        "channels": labels.CHANNELS,
+        "me": user.actor,
+        "labels": labels,
+        "display_name": desk.display_name,
         "counts": {
             "pending": len(pending),
             "escalated": len(escalated),
@@ -257,7 +368,7 @@ def _page(
     blocked_checks: list[dict[str, str]] | None = None,
     status_code: int = 200,
 ) -> Response:
-    context = _queue_context(workflow, view, request)
+    context = _queue_context(workflow, view, request, user)
     draft = None
     thread = None
     if draft_id is not None:
@@ -265,7 +376,7 @@ def _page(
     elif conversation_id is not None:
         thread = workflow.conversation_thread(conversation_id=conversation_id)
     elif context["queue"]:
-        draft = workflow.get_draft(draft_id=context["queue"][0].id)
+        draft = workflow.get_draft(draft_id=context["queue"][0].draft_id)
     elif context["view"] == "attention" and context["attention"]:
         conversation_id = context["attention"][0].conversation_id
         thread = workflow.conversation_thread(conversation_id=conversation_id)
@@ -301,9 +412,46 @@ def _page(
         outbound_documents=_documents_to_offer(request, draft) if can_decide else [],
         mail_attachments=mail.attachments if mail else {},
     )
+    if shown_conversation:
+        context.update(_desk_panel(request, workflow, user, draft, shown_conversation))
     return templates.TemplateResponse(
         request, "console/page.html", context, status_code=status_code
     )
+
+
+def _desk_panel(
+    request: Request, workflow: Workflow, user: AuthenticatedUser, draft: Any,
+    conversation_id: str,
+) -> dict[str, Any]:
+    """Who else is on the draft, who claimed it, notes left by earlier decisions, the
+    buyer's other conversations and orders, and where a superseded draft went."""
+    ctx = workflow.ctx
+    open_draft = draft is not None and draft.status in (
+        DraftStatus.PENDING_REVIEW.value, DraftStatus.ESCALATED.value
+    )
+    if open_draft:
+        desk.note_viewing(ctx, draft_id=draft.id, agent=user.actor)
+    others = desk.viewers(ctx, draft_id=draft.id, besides=user.actor) if open_draft else []
+    claimed = desk.assignments(ctx, conversation_ids=[conversation_id]).get(conversation_id)
+    related = _same_relay(request, conversation_id) | conversations_sharing_orders(
+        ctx, conversation_id=conversation_id
+    )
+    newer = (
+        open_draft_of(ctx, conversation_id=conversation_id)
+        if draft is not None and draft.status == DraftStatus.SUPERSEDED.value else None
+    )
+    return {
+        "viewers": [desk.display_name(agent) for agent in others],
+        "assignment": claimed,
+        "assignee_name": desk.display_name(claimed.assignee) if claimed else None,
+        "notes": decision_notes(ctx, conversation_id=conversation_id),
+        "past": past_conversations(ctx, conversation_ids=related, besides=conversation_id),
+        "bound_orders": workflow.bound_orders(conversation_id=conversation_id),
+        "newer_draft_id": newer,
+        "canned": canned.canned_replies(ctx) if draft is not None else [],
+        "channel_of_draft": "mail" if _is_mail_conversation(request, conversation_id) else "widget",
+        "agents": sorted(email for email, _, active in list_users(ctx.session_factory) if active),
+    }
 
 
 def _documents_to_offer(request: Request, draft: Any) -> list[OutboundDocument]:
@@ -334,7 +482,7 @@ def queue_fragment(
     selected: str = "",
 ) -> Response:
     """Just the queue list (the page's script swaps it in on live events)."""
-    context = _queue_context(workflow, view, request)
+    context = _queue_context(workflow, view, request, user)
     context["selected"] = selected
     return templates.TemplateResponse(request, "console/_queue.html", context)
 

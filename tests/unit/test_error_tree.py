@@ -29,7 +29,8 @@ NOT_ERRORS = {
 PACKAGE_ROOTS = {
     "KnowledgeBaseError", "IngestError", "AccountError", "WorkflowError", "KbEditorError",
     "OrdersError", "PolicyError", "SlackDeskError", "TopicModelError", "LlmComposerError",
-    "ApiError", "EvalError", "RetrievalError", "ServicesError", "MailError",
+    "ApiError", "EvalError", "RetrievalError", "ServicesError", "MailError", "PrivacyError",
+    "ReportsError",
 }
 
 
