@@ -117,7 +117,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """``db_backend``: SQLite always, PostgreSQL too when DRAFTDESK_TEST_DATABASE_URL is set."""
     if "db_backend" in metafunc.fixturenames:
         backends = ["sqlite"]
-        if os.environ.get("DRAFTDESK_TEST_DATABASE_URL"):
+        only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        if os.environ.get("DRAFTDESK_TEST_DATABASE_URL") and not only_sqlite:
             backends.append("postgresql")
         metafunc.parametrize("db_backend", backends, indirect=True)
 

@@ -30,7 +30,8 @@ from typing import Any
 
 from bot.checks.patterns import find_addresses, find_emails, find_order_ids, find_phones
 
-_CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+# Not inside a word: a hex id ("7ff3741…a2f3") can hold 13+ digits that pass Luhn.
+_CARD = re.compile(r"(?<![\w-])(?:\d[ -]?){12,18}\d(?![\w-])")
 _ORDER_ID_SHAPE = re.compile(r"\d{3}[ -]\d{7}[ -]\d{7}")
 _CARD_ENDING = re.compile(
     r"\b(?:card|visa|mastercard|amex|account)\b[^.\n]{0,20}?\b(?:ending|ends)\s+(?:in|with)\s+"

@@ -94,17 +94,12 @@ def _seed_queue(workflow: Any, *, total: int) -> str:
     return german
 
 
-def _sqlite_only(db_backend: str) -> None:
-    # Browser tests are slow: the database only matters to presence (an upsert per dialect),
-    # which the two-agent test checks on both.
-    if db_backend != "sqlite":
-        pytest.skip("the database does not matter here; run on SQLite only")
-
-
+# Browser tests are slow: the database only matters to presence (an upsert per dialect),
+# which the two-agent test checks on both.
+@pytest.mark.sqlite_only
 def test_german_draft_found_by_filter_claimed_and_approved_by_keyboard(
     live_server: Any, browser: Browser, db_backend: str
 ) -> None:
-    _sqlite_only(db_backend)
     services = live_server.services
     workflow = services.workflow
     german = _seed_queue(workflow, total=30)
@@ -208,10 +203,10 @@ def _offline(route: Route) -> None:
         route.abort()
 
 
+@pytest.mark.sqlite_only
 def test_console_is_accessible_fits_a_phone_and_docs_work_offline(
     live_server: Any, browser: Browser, db_backend: str
 ) -> None:
-    _sqlite_only(db_backend)
     services = live_server.services
     workflow = services.workflow
     _conversation(workflow, "Maria Lopez", ["Where is my parcel?", "It is a gift."])

@@ -61,6 +61,9 @@ def test_order_ids_can_be_kept_for_synthetic_evaluation_files() -> None:
     for order_id in ("112-3344556-6677889", "112 3344556 6677889"):
         assert redact_pii(f"pedido {order_id} para", order_ids=False) == f"pedido {order_id} para"
     assert redact_pii("pedido 112-3344556-6677889 para") == "pedido [ORDER] para"
+    # A conversation id (hex) with a Luhn-valid run of digits inside is not a card either.
+    conversation = "/api/v1/conversations/7ff4111111111111111a2f36734279253f5/messages"
+    assert redact_pii(conversation) == conversation
 
 
 class _Collect(logging.Handler):
