@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     worker_heartbeat_seconds: float | None = Field(default=None, gt=0)
     worker_retry_base_seconds: float = 2.0  # backoff: base, 2×base, 4×base … (max 5 min)
     console_session_hours: float = 12.0
+    # A browser session not used for this long is signed out (the absolute limit above
+    # still holds); its last use is recorded at most once a minute.
+    session_idle_minutes: float = Field(default=60.0, gt=0)
     # Test-only ("module:function" returning build_services keywords); ignored unless
     # environment == "test". Lets subprocess tests run a fast fake drafter.
 

@@ -42,3 +42,22 @@ class InvalidCredentials(AccountError):
 
     code = "invalid_credentials"
     status = 401
+
+
+class TokenNotFound(AccountError):
+    code = "token_not_found"
+    status = 404
+
+
+class LastAdmin(AccountError):
+    """The change would leave nobody who can manage users."""
+
+    code = "last_admin"
+    status = 409
+
+
+class OwnAccount(AccountError):
+    """An admin may not lock themselves out from the console (another admin can)."""
+
+    code = "own_account"
+    status = 409

@@ -52,3 +52,6 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # The idle timeout counts from here (updated at most once a minute while in use);
+    # None for sessions started before migration 0019: then ``created_at`` counts.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

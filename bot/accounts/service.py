@@ -24,6 +24,7 @@ from bot.accounts.errors import (
     InvalidCredentials,
     InvalidEmail,
     InvalidRole,
+    LastAdmin,
     UserExists,
     UserNotFound,
 )
@@ -31,6 +32,8 @@ from bot.accounts.models import User
 from knowledge_base.clock import utcnow
 from knowledge_base.repository import record_audit
 
+# A browser session's last use is written at most this often (the idle timeout's resolution).
+SESSION_TOUCH_SECONDS = 60
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
 
@@ -140,6 +143,8 @@ def deactivate_user(
     now = utcnow()
     with session_factory() as session, session.begin():
         user = _require_user(session, email)
+        if user.role == Role.ADMIN.value and user.is_active:
+            require_another_admin(session)
         user.is_active = False
         repo.revoke_api_tokens(session, user_id=user.id, now=now)
         repo.revoke_user_sessions(session, user_id=user.id, now=now)
@@ -193,24 +198,51 @@ def start_web_session(
     token = new_session_token()
     now = now or utcnow()
     with session_factory() as session, session.begin():
-        repo.add_web_session(session, user_id=user_id, token_hash=sha256_hex(token), now=now,
-                             expires_at=now + timedelta(hours=hours))
+        web_session = repo.add_web_session(session, user_id=user_id,
+                                           token_hash=sha256_hex(token), now=now,
+                                           expires_at=now + timedelta(hours=hours))
+        web_session.last_seen_at = now
     return token
 
 
 def user_for_web_session(
-    session_factory: sessionmaker[Session], *, token: str
+    session_factory: sessionmaker[Session], *, token: str, idle_minutes: float | None = None,
+    now: datetime | None = None,
 ) -> AuthenticatedUser | None:
+    """The user of a live browser session, or None when it was revoked, expired, left idle
+    longer than ``idle_minutes``, or its user was deactivated. A use is recorded at most
+    once a minute (``SESSION_TOUCH_SECONDS``), so most requests only read."""
     if not token:
         return None
+    now = now or utcnow()
+    idle_since = now - timedelta(minutes=idle_minutes) if idle_minutes is not None else None
     with session_factory() as session:
-        user = repo.user_by_session(session, token_hash=sha256_hex(token), now=utcnow())
-        return _authenticated(user) if user else None
+        found = repo.user_by_session(session, token_hash=sha256_hex(token), now=now,
+                                     idle_since=idle_since)
+        if found is None:
+            return None
+        user, web_session = found
+        authenticated = _authenticated(user)
+        seen = web_session.last_seen_at or web_session.created_at
+        session_id = web_session.id
+    if now - seen >= timedelta(seconds=SESSION_TOUCH_SECONDS):
+        with session_factory() as session, session.begin():
+            repo.touch_web_session(
+                session, session_id=session_id, now=now,
+                unless_seen_after=now - timedelta(seconds=SESSION_TOUCH_SECONDS),
+            )
+    return authenticated
 
 
 def end_web_session(session_factory: sessionmaker[Session], *, token: str) -> None:
     with session_factory() as session, session.begin():
         repo.revoke_web_session(session, token_hash=sha256_hex(token), now=utcnow())
+
+
+def require_another_admin(session: Session) -> None:
+    """Refuse a change that would leave no active admin to manage users."""
+    if repo.count_active_admins(session) <= 1:
+        raise LastAdmin("this is the only active admin: make someone else admin first")
 
 
 def _require_user(session: Session, email: str) -> User:

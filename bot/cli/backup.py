@@ -17,6 +17,7 @@ from sqlalchemy import MetaData, func, make_url, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.common import fail, load_settings
+from bot.mail.files import BUYER_FILE_FOLDERS, MailFiles
 from bot.privacy.backup import (
     BackupError,
     BackupReport,
@@ -261,6 +262,9 @@ def rotate_key_for(settings: Settings) -> tuple[int, str]:
         with database.engine.begin() as connection:
             rewritten = reencrypt_all(connection, keyring=rotating,
                                       columns=encrypted_columns(schema_metadata()))
+        # The buyers' files (raw mails, attachments, chat photos) under the same new key.
+        for folder in BUYER_FILE_FOLDERS:
+            rewritten += MailFiles(settings.data_dir / folder, keyring=rotating).rotate()
     finally:
         database.dispose()
     if key_file is not None:

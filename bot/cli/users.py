@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.accounts import management
 from bot.accounts import service as accounts
 from bot.accounts.errors import AccountError
 from bot.cli.common import load_settings, open_cli_database
 
-users_app = typer.Typer(help="Reviewers: create users, tokens and web passwords.",
+users_app = typer.Typer(help="Reviewers: create users, roles, tokens and web passwords.",
                         no_args_is_help=True)
 
 
@@ -101,6 +103,80 @@ def list_users(
     for email, role, active in rows:
         suffix = "" if active else "\t(deactivated)"
         typer.echo(f"{email}\t{role}{suffix}")
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+
+
+@users_app.command("tokens")
+def tokens(
+    email: Annotated[str, typer.Argument(help="The user's e-mail address.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List a user's API tokens: id, label, created, last used, revoked (never the token).
+
+    Example: draftdesk users tokens maria@example.com
+    """
+    rows = management.api_tokens(_session_factory(), email=email)
+    if as_json:
+        typer.echo(json.dumps([
+            {"id": t.id, "label": t.label, "created_at": t.created_at.isoformat(),
+             "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+             "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None}
+            for t in rows
+        ]))
+        return
+    if not rows:
+        typer.echo(f"{email.strip().lower()} has no API tokens")
+        return
+    typer.echo("id\tlabel\tcreated\tlast used\trevoked")
+    for t in rows:
+        typer.echo(f"{t.id}\t{t.label or '-'}\t{_when(t.created_at)}\t{_when(t.last_used_at)}"
+                   f"\t{_when(t.revoked_at)}")
+
+
+@users_app.command("revoke-token")
+def revoke_token(
+    token_id: Annotated[int, typer.Argument(help="The token's id (see `users tokens`).",
+                                            min=1, max=2**63 - 1)],
+) -> None:
+    """Revoke one API token: it is refused from the next request on.
+
+    Example: draftdesk users revoke-token 7
+    """
+    token, changed = management.revoke_api_token(_session_factory(), token_id=token_id,
+                                                 actor="cli")
+    label = f" ({token.label})" if token.label else ""
+    state = "revoked" if changed else "already revoked:"
+    typer.echo(f"{state} token {token.id}{label} of {token.owner}")
+
+
+@users_app.command("set-role")
+def set_role(
+    email: Annotated[str, typer.Argument(help="The user's e-mail address.")],
+    role: Annotated[str, typer.Argument(help="agent, lead or admin.")],
+) -> None:
+    """Change a user's role; it applies from their next request.
+
+    Example: draftdesk users set-role maria@example.com lead
+    """
+    user, previous = management.set_role(_session_factory(), email=email, role=role,
+                                         actor="cli")
+    if previous == user.role:
+        typer.echo(f"{user.email} is {user.role} already")
+    else:
+        typer.echo(f"{user.email}: {previous} → {user.role}")
+
+
+@users_app.command("sign-out")
+def sign_out(email: Annotated[str, typer.Argument(help="The user's e-mail address.")]) -> None:
+    """Sign a user out of every browser (API tokens stay valid).
+
+    Example: draftdesk users sign-out maria@example.com
+    """
+    ended = management.sign_out_everywhere(_session_factory(), email=email, actor="cli")
+    typer.echo(f"signed {email.strip().lower()} out of {ended} browser session(s)")
 
 
 DEMO_EMAIL = "lead@demo.draftdesk"

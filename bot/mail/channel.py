@@ -38,6 +38,7 @@ from bot.mail.views import (
     kept_aside,
     raw_download,
 )
+from bot.protection.crypto import DataKeyring
 from knowledge_base.clock import Clock, utcnow
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ class MailChannelConfig:
     """Everything the channel needs, from settings."""
 
     files_dir: Path
+    # Raw mails and attachments are buyer PII: encrypted on disk when a keyring is given.
+    files_keyring: DataKeyring | None = None
     imap: MailServer | None = None
     smtp: MailServer | None = None
     from_address: str | None = None
@@ -93,7 +96,7 @@ class MailChannel:
         self.inbox = MailInbox(
             workflow=workflow,
             session_factory=session_factory,
-            files=MailFiles(config.files_dir),
+            files=MailFiles(config.files_dir, keyring=config.files_keyring),
             rules=config.rules,
             clock=clock,
         )

@@ -1,5 +1,6 @@
 """Raw mails and attachments on disk under the data dir, addressed by their sha256
-(storing the same bytes twice writes one file)."""
+(storing the same bytes twice writes one file), encrypted with the data key when the store
+has one (issue 16: buyer files are PII at rest like the database's buyer columns)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,25 @@ from typing import Any
 
 from bot.mail.errors import MailError
 from bot.mail.parsing import MailAttachment
+from bot.protection.crypto import DataKeyring
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+# The folders under the data dir that hold buyers' files, and what a store writes in them.
+MAIL_FILES_FOLDER = "mail"
+PHOTO_FILES_FOLDER = "buyer-photos"
+BUYER_FILE_FOLDERS = (MAIL_FILES_FOLDER, PHOTO_FILES_FOLDER)
+_STORE_FOLDERS = ("raw", "attachments")
 
 
 @dataclass(frozen=True)
 class MailFiles:
-    """``root/raw/ab/<sha256>.eml`` and ``root/attachments/ab/<sha256>-<name>``."""
+    """``root/raw/ab/<sha256>.eml`` and ``root/attachments/ab/<sha256>-<name>``.
+
+    With a ``keyring`` every file is written as a Fernet token and :meth:`read` decrypts it;
+    files written before encryption (plain bytes) are still read as they are."""
 
     root: Path
+    keyring: DataKeyring | None = None
 
     def save_raw(self, raw: bytes) -> str:
         digest = hashlib.sha256(raw).hexdigest()
@@ -53,14 +64,55 @@ class MailFiles:
             return None
         return target
 
+    def read(self, relative: str) -> bytes | None:
+        """The stored file's original bytes, or None when it is missing (see :meth:`existing`).
+        Raises DataKeyError when it was encrypted with a key this store does not have."""
+        path = self.existing(relative)
+        if path is None:
+            return None
+        return self.plain(path.read_bytes())
+
+    def plain(self, stored: bytes) -> bytes:
+        """``stored`` decrypted when it is one of our Fernet tokens, else as it is."""
+        if self.keyring is not None and is_encrypted_file(stored):
+            return self.keyring.decrypt_bytes(stored)
+        return stored
+
+    def rotate(self) -> int:
+        """Re-encrypt every stored file under the keyring's current key (after a new key was
+        added); plain files from before encryption are encrypted now. Returns the count."""
+        if self.keyring is None:
+            return 0
+        rewritten = 0
+        # Only what this store writes: the seller's outbound documents may live beside it.
+        stored_files = [p for folder in _STORE_FOLDERS for p in (self.root / folder).rglob("*")]
+        for path in sorted(stored_files):
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            stored = path.read_bytes()
+            if is_encrypted_file(stored):
+                fresh = self.keyring.rotate_bytes(stored)
+            else:
+                fresh = self.keyring.encrypt_bytes(stored)
+            partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+            partial.write_bytes(fresh)
+            os.replace(partial, path)  # a crash leaves the old or the new file, never half
+            rewritten += 1
+        return rewritten
+
     def _write(self, relative: Path, data: bytes) -> str:
         target = self.root / relative
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_name(f".{target.name}.{os.getpid()}.part")
-            partial.write_bytes(data)
+            partial.write_bytes(self.keyring.encrypt_bytes(data) if self.keyring else data)
             os.replace(partial, target)  # readers never see half a file
         return relative.as_posix()
+
+
+def is_encrypted_file(stored: bytes) -> bool:
+    """Whether file bytes are a Fernet token (version byte 0x80, urlsafe base64: "gAAAAA")."""
+    return stored.startswith(b"gAAAAA")
 
 
 # --- documents a reply may carry (issue 14: invoice, warranty, instructions; at most 5) ---

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -176,7 +175,7 @@ def kept_aside(
 class Download:
     """A stored file to hand to a signed-in person, always as an attachment."""
 
-    path: Path
+    data: bytes
     filename: str
     content_type: str
 
@@ -190,34 +189,32 @@ def attachment_download(
     if not 0 <= index < len(items or []):
         raise MailNotFound("no such attachment")
     item = items[index]
-    path = files.existing(str(item.get("path") or ""))
-    if path is None:
+    data = files.read(str(item.get("path") or ""))
+    if data is None:
         raise MailNotFound("the attachment's file is missing")
     filename = str(item.get("filename") or f"attachment-{index + 1}")
     return Download(
-        path=path,
+        data=data,
         filename=filename,
-        content_type=served_type(str(item.get("content_type") or ""), path),
+        content_type=served_type(str(item.get("content_type") or ""), data[:16]),
     )
 
 
 def raw_download(session: Session, files: MailFiles, *, inbound_id: int) -> Download:
     """A stored mail as it arrived (.eml); raises :class:`MailNotFound`."""
     mail = session.get(InboundMail, inbound_id)
-    path = files.existing(mail.raw_path) if mail is not None else None
-    if mail is None or path is None:
+    data = files.read(mail.raw_path) if mail is not None else None
+    if mail is None or data is None:
         raise MailNotFound("no such mail")
-    return Download(path=path, filename=f"mail-{mail.id}.eml", content_type=RAW_MAIL_TYPE)
+    return Download(data=data, filename=f"mail-{mail.id}.eml", content_type=RAW_MAIL_TYPE)
 
 
-def served_type(declared: str, path: Path) -> str:
+def served_type(declared: str, head: bytes) -> str:
     """The declared type when it is an image or PDF and the file's first bytes agree;
     anything else (HTML, scripts, a lie) is served as opaque bytes."""
     kind = declared.split(";", 1)[0].strip().lower()
     if kind == "image/jpg":
         kind = "image/jpeg"
-    with path.open("rb") as handle:
-        head = handle.read(16)
     if kind == "image/webp":
         return kind if head[:4] == b"RIFF" and head[8:12] == b"WEBP" else OPAQUE
     signatures = _SIGNATURES.get(kind)

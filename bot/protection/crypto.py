@@ -146,6 +146,15 @@ class DataKeyring:
                 f"a stored value cannot be decrypted with any key from {self.source}"
             ) from None
 
+    def rotate_bytes(self, token: bytes) -> bytes:
+        """File bytes encrypted under the current key (old keys only read)."""
+        try:
+            return self._cipher.rotate(token)
+        except InvalidToken:
+            raise DataKeyMismatch(
+                f"a stored file cannot be decrypted with any key from {self.source}"
+            ) from None
+
     def blind_index(self, text: str) -> str:
         """A keyed HMAC for equality lookups on an encrypted value (hex, 64 characters)."""
         return hmac.new(self._blind_index_key, text.encode("utf-8"), hashlib.sha256).hexdigest()

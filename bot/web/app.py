@@ -39,6 +39,7 @@ from bot.web.routes_kb import MAX_UPLOAD_BYTES
 from bot.web.routes_kb import router as kb_router
 from bot.web.routes_privacy import router as privacy_router
 from bot.web.routes_reports import install_reports
+from bot.web.routes_users import router as users_router
 from bot.web.routes_widget import BUYER_PHOTOS_MAX_BODY, BUYER_PHOTOS_PATH, install_widget
 from bot.web.templating import STATIC_DIR
 from bot.web.text_guard import MalformedTextGuard
@@ -148,6 +149,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(console_router)
     app.include_router(desk_router)
     app.include_router(privacy_router)
+    app.include_router(users_router)
     install_widget(app, settings)  # /widget.js, /demo, CORS for the buyer API
     app.include_router(articles_router)
     app.include_router(kb_router)

@@ -4,8 +4,9 @@
 * ``CurrentAgent`` / ``CurrentLead`` / ``CurrentAdmin`` — the agent API: a Bearer API token,
   or the console's session cookie (then unsafe methods need the ``X-CSRF-Token`` header).
   No valid credentials → 401; a role below the minimum → 403.
-* ``ConsoleUser`` / ``ConsoleLead`` — HTML pages: session cookie only; signed-out visitors are
-  redirected to ``/login?next=…``. They set ``request.state.user`` and
+* ``ConsoleUser`` / ``ConsoleLead`` / ``ConsoleAdmin`` — HTML pages: session cookie only;
+  signed-out visitors are redirected to ``/login?next=…``; a browser session also ends after
+  ``settings.session_idle_minutes`` without use. They set ``request.state.user`` and
   ``request.state.csrf_token`` for templates.
 * ``CsrfProtected`` — put on every HTML form POST (checks the ``csrf_token`` field or header).
 * ``BuyerConversation`` — the buyer's conversation id after the Bearer token check (404 else),
@@ -78,13 +79,19 @@ def bearer_token(request: Request) -> str | None:
     return value.strip()
 
 
+def session_user(services: Services, token: str) -> AuthenticatedUser | None:
+    """The user of a browser session token: live, not idle too long, user still active."""
+    return user_for_web_session(services.session_factory, token=token,
+                                idle_minutes=services.settings.session_idle_minutes)
+
+
 def _session_user(request: Request, services: Services) -> AuthenticatedUser | None:
     """The signed-in browser's user (cached on the request), setting the CSRF token."""
     if hasattr(request.state, "user"):
         cached: AuthenticatedUser | None = request.state.user
         return cached
     token = session_token(request, services.settings)
-    user = user_for_web_session(services.session_factory, token=token) if token else None
+    user = session_user(services, token) if token else None
     request.state.user = user
     request.state.csrf_token = csrf_token(token, services.settings) if user and token else ""
     return user
@@ -147,6 +154,15 @@ def console_lead(user: ConsoleUser) -> AuthenticatedUser:
 
 
 ConsoleLead = Annotated[AuthenticatedUser, Depends(console_lead)]
+
+
+def console_admin(user: ConsoleUser) -> AuthenticatedUser:
+    if not user.has_role(Role.ADMIN):
+        raise ApiError(403, "forbidden", "this page needs the admin role")
+    return user
+
+
+ConsoleAdmin = Annotated[AuthenticatedUser, Depends(console_admin)]
 
 
 async def csrf_protected(request: Request, services: ServicesDep) -> None:

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 from sse_starlette import EventSourceResponse
 
+from bot.accounts.record_views import note_record_view
 from bot.accounts.service import Role, create_user
 from bot.conversations.schemas import (
     AttentionItem,
@@ -62,7 +63,11 @@ def list_drafts(
 @router.get("/drafts/{draft_id}", response_model=DraftDetail)
 def get_draft(draft_id: RowId, user: CurrentAgent, workflow: WorkflowDep) -> DraftDetail:
     """One draft with the thread, citations, checks, order facts and policy verdicts."""
-    return workflow.get_draft(draft_id=draft_id)
+    detail = workflow.get_draft(draft_id=draft_id)
+    # The buyer's thread and orders: a lead's or admin's read is audited (issue 16, item 7).
+    note_record_view(workflow.ctx.session_factory, user=user,
+                     conversation_id=detail.conversation_id, where="api")
+    return detail
 
 
 @router.post("/drafts/{draft_id}/approve", response_model=DecisionOutcome)

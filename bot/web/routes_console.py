@@ -11,7 +11,6 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import (
-    FileResponse,
     HTMLResponse,
     RedirectResponse,
     Response,
@@ -21,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.accounts.credentials import tokens_match
 from bot.accounts.errors import InvalidCredentials
+from bot.accounts.record_views import note_record_view
 from bot.accounts.service import (
     AuthenticatedUser,
     Role,
@@ -65,7 +65,9 @@ from bot.web.deps import (
     ServicesDep,
     WorkflowDep,
     client_ip,
+    session_user,
 )
+from bot.web.downloads import file_response
 from bot.web.errors import ApiError
 from bot.web.templating import templates
 from bot.web.validation import ConversationId, RowId
@@ -122,9 +124,7 @@ def login_page(request: Request, services: ServicesDep, next: str | None = None)
 
 
 def _signed_in(services: Any, token: str) -> bool:
-    from bot.accounts.service import user_for_web_session
-
-    return user_for_web_session(services.session_factory, token=token) is not None
+    return session_user(services, token) is not None
 
 
 def _login_form(
@@ -413,6 +413,10 @@ def _page(
         mail_attachments=mail.attachments if mail else {},
     )
     if shown_conversation:
+        # The buyer's full record (thread, orders, past conversations): a lead's or admin's
+        # view is audited (issue 16, item 7).
+        note_record_view(workflow.ctx.session_factory, user=user,
+                         conversation_id=shown_conversation, where="console")
         context.update(_desk_panel(request, workflow, user, draft, shown_conversation))
     return templates.TemplateResponse(
         request, "console/page.html", context, status_code=status_code
@@ -834,11 +838,11 @@ def kept_aside_page(
 
 
 def _download(download: Download) -> Response:
-    return FileResponse(
-        download.path,
+    return file_response(
+        download.data,
         media_type=download.content_type,
         filename=download.filename,
-        content_disposition_type="attachment",
+        disposition="attachment",
         headers=_DOWNLOAD_HEADERS,
     )
 

@@ -8,30 +8,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from bot.accounts.service import AuthenticatedUser, Role
 from bot.privacy.errors import PrivacyError
 from bot.privacy.models import PrivacyErasure
 from bot.privacy.service import PrivacyDesk, PrivacyReport
 from bot.privacy.wiring import build_privacy_desk, live_chunk_ids
-from bot.web.deps import ConsoleUser, CsrfProtected, ServicesDep
-from bot.web.errors import ApiError
+from bot.web.deps import ConsoleAdmin, CsrfProtected, ServicesDep
 from bot.web.templating import templates
 
 router = APIRouter(include_in_schema=False)  # console pages, not the REST API
 RECENT_REQUESTS = 20
-
-
-def console_admin(user: ConsoleUser) -> AuthenticatedUser:
-    if not user.has_role(Role.ADMIN):
-        raise ApiError(403, "forbidden", "this page needs the admin role")
-    return user
-
-
-ConsoleAdmin = Annotated[AuthenticatedUser, Depends(console_admin)]
 
 
 def _desk(request: Request, services: Any) -> PrivacyDesk:

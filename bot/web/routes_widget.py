@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, status
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -40,6 +40,7 @@ from bot.orders.demo import DEMO_PAGE_DEFAULT_ORDER, DEMO_PAGE_ORDER
 from bot.services import Services
 from bot.settings import Settings
 from bot.web.deps import BuyerConversation, ConsoleUser, ConversationRateLimit, ServicesDep
+from bot.web.downloads import file_response
 from bot.web.errors import ApiError
 from bot.web.templating import templates
 from bot.web.validation import RowId
@@ -237,11 +238,11 @@ def download_buyer_photo(
             conversation_id=conversation_id, photo_id=photo_id)
     except ConversationNotFound:
         raise ApiError(404, "photo_not_found", "no such photo") from None
-    stored = services.buyer_photo_files.existing(path)
-    if stored is None:
+    data = services.buyer_photo_files.read(path)
+    if data is None:
         raise ApiError(404, "photo_not_found", "the photo's file is missing")
-    return FileResponse(
-        stored, media_type=content_type, filename=filename, content_disposition_type="inline",
+    return file_response(
+        data, media_type=content_type, filename=filename, disposition="inline",
         headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
                  "Content-Security-Policy": "default-src 'none'; sandbox"},
     )

@@ -197,8 +197,11 @@ def test_buyers_files_are_listed_and_downloaded_as_attachments_by_agents_only(
     assert "IMG_2041.jpg" in page and "image/jpeg · 91 bytes" in page
 
     got = console.get(image_url)
-    stored = channel.files.path_of(image_mail.attachments[0]["path"]).read_bytes()
+    path = image_mail.attachments[0]["path"]
+    stored = channel.files.read(path)
+    assert stored is not None and stored.startswith(b"\xff\xd8")
     assert got.status_code == 200 and got.content == stored
+    assert channel.files.path_of(path).read_bytes() != stored  # encrypted at rest
     assert got.headers["content-type"] == "image/jpeg"
     assert got.headers["content-disposition"] == 'attachment; filename="IMG_2041.jpg"'
     assert got.headers["x-content-type-options"] == "nosniff"
