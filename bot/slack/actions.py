@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.conversations import labels
 from bot.conversations.errors import (
     BlockedByChecks,
     DraftAlreadyDecided,
@@ -52,6 +53,7 @@ from bot.slack.cards import (
     quote,
 )
 from bot.slack.client import SlackWebApi
+from bot.slack.details import details_modal
 from bot.slack.errors import SlackCallFailed
 from bot.slack.modals import can_edit_in_slack, edit_modal, reject_modal
 from bot.slack.publisher import CardPublisher
@@ -187,6 +189,26 @@ class SlackActions:
                 text="Slack did not open the form in time; please click again.",
             )
 
+    def open_details(
+        self, *, trigger_id: str, draft_id: int, user_id: str, channel: str | None,
+        thread_ts: str | None,
+    ) -> None:
+        """Open the read-only Details modal (any status: it decides nothing)."""
+        view = self.publisher.load(draft_id)
+        if view is None:
+            self.tell(user_id=user_id, channel=channel, thread_ts=thread_ts,
+                      text="This draft no longer exists.")
+            return
+        try:
+            self.api.open_view(
+                trigger_id=trigger_id,
+                view=details_modal(view, public_url=self.publisher.public_url),
+            )
+        except SlackCallFailed as exc:
+            log.warning("could not open the details modal (%s)", exc.code)
+            self.tell(user_id=user_id, channel=channel, thread_ts=thread_ts,
+                      text="Slack did not open the details in time; please click again.")
+
     # --- decisions -----------------------------------------------------------------------
 
     def submit(self, decision: SlackDecision) -> str:
@@ -280,10 +302,10 @@ class SlackActions:
         elif isinstance(exc, DraftAlreadyDecided | DraftNotFound):
             text = self.closed_reason(view) or f"Nothing changed: {exc.message}."
         elif isinstance(exc, BlockedByChecks):
-            ids = ", ".join(f"`{check}`" for check in exc.check_ids)
+            names = ", ".join(f"*{escape(labels.check_label(c))}*" for c in exc.check_ids)
             found = "".join(f"\n• {escape(problem)}" for problem in exc.problems if problem)
             text = (
-                f"Not sent: the blocking check {ids} failed.{found}\nUse *Edit* to fix the "
+                f"Not sent: the check {names} failed.{found}\nUse *Edit* to fix the "
                 f"text, or approve with an override reason in the "
                 f"<{self.console_url}|console>."
             )
@@ -407,9 +429,7 @@ class SlackActions:
                 channel=where[0],
                 ts=where[1],
                 text=card_text(view, delivery=notice),
-                blocks=card_blocks(
-                    view, public_url=self.publisher.public_url, now=self.clock(), delivery=notice
-                ),
+                blocks=card_blocks(view, public_url=self.publisher.public_url, delivery=notice),
             )
         except SlackCallFailed as exc:
             log.warning(

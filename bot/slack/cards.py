@@ -1,4 +1,10 @@
-"""Block Kit for the review card: everything needed to decide a draft in seconds.
+"""Block Kit for the review card: what an agent needs to decide a draft in seconds.
+
+An open card is four blocks: the buyer's newest message, the draft, one context line
+(confidence, due time, sources) and the buttons, with one more block naming the failed
+checks when any failed. Order facts, policy decisions, every check and the language notes
+are one click away in the Details modal (:mod:`bot.slack.details`). A decided card says who
+did what and when and how the checks ended, without the due time or the buttons.
 
 Pure functions of a :class:`CardView` (no Slack calls, no database) so that the card can be
 checked in unit tests and re-rendered identically after a decision.
@@ -11,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.facts import DraftReply
+from bot.conversations import labels
+from bot.facts import CheckResult, DraftReply
 
 Block = dict[str, Any]
 
@@ -22,17 +29,27 @@ REJECT = "draft_reject"
 ESCALATE = "draft_escalate"
 NO_RESPONSE = "draft_no_response"
 ACTION_IDS = (APPROVE, EDIT, REJECT, ESCALATE, NO_RESPONSE)
+# Reading, not deciding: the Details modal (sources, order, policy, every check, language).
+DETAILS = "draft_details"
+READ_ACTION_IDS = (DETAILS,)
 # After a decision: send again a reply the mail server refused (Amazon inbox, issue 14).
 RETRY_SENDING = "mail_retry_sending"
 DELIVERY_ACTION_IDS = (RETRY_SENDING,)
 
 SECTION_LIMIT = 3000  # Slack refuses section text longer than this
-_HEADER_LIMIT = 150
+CONFIRM_TEXT_LIMIT = 300  # and a confirmation dialog's text longer than this
+BUYER_MESSAGE_LIMIT = 700  # the newest message on the card; all of them in Details
+_MORE_IN_DETAILS = "… (full message under Details)"
+_SOURCES_ON_CARD = 3
 
 
 @dataclass(frozen=True)
 class CardView:
-    """A draft as the card shows it: the buyer's words, the reply and how it was decided."""
+    """A draft as the card shows it: the buyer's words, the reply and how it was decided.
+
+    ``final_checks`` are the checks of the text actually sent (an edit is checked again);
+    ``override_reason`` is set when a lead sent it despite a failed blocking check.
+    """
 
     draft_id: int
     conversation_id: str
@@ -45,6 +62,8 @@ class CardView:
     decided_at: datetime | None = None
     decision_note: str | None = None
     final_text: str | None = None
+    final_checks: Sequence[CheckResult] | None = None
+    override_reason: str | None = None
 
     @property
     def buyer(self) -> str:
@@ -53,6 +72,11 @@ class CardView:
     @property
     def edited(self) -> bool:
         return self.final_text is not None and self.final_text != self.reply.text
+
+    @property
+    def checks(self) -> Sequence[CheckResult]:
+        """The checks that decided: of the sent text when there is one, else of the draft."""
+        return self.final_checks if self.final_checks is not None else self.reply.checks
 
 
 @dataclass(frozen=True)
@@ -104,142 +128,170 @@ def slack_date(moment: datetime) -> str:
 
 
 def time_left(due_at: datetime, now: datetime) -> str:
-    """``13 h 05 min left`` or ``overdue by 2 h 10 min``."""
+    """``13 h 05 min left`` or ``overdue by 2 h 10 min`` (reminders say it; cards show the
+    due time, which stays true while the message sits in the channel)."""
     seconds = int((due_at - now).total_seconds())
     minutes = abs(seconds) // 60
     span = f"{minutes // 60} h {minutes % 60:02d} min"
     return f"{span} left" if seconds >= 0 else f"overdue by {span}"
 
 
+def percent(value: float) -> str:
+    """Confidence as the console shows it (``87%``)."""
+    return f"{round(value * 100)}%"
+
+
 def article_url(public_url: str, article_id: str) -> str:
     return f"{public_url.rstrip('/')}/kb/articles/{article_id}"
 
 
-def _section(text: str) -> Block:
+def section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}}
 
 
-def _facts(view: CardView, now: datetime) -> Block:
-    reply = view.reply
-    topic = ", ".join(reply.intents[:3]) or "unknown"
-    kind = "hand-off" if reply.handoff else "answer"
+def plain(text: str) -> dict[str, str]:
+    return {"type": "plain_text", "text": text}
+
+
+def failed_checks(checks: Sequence[CheckResult]) -> list[CheckResult]:
+    """Failed checks, blocking ones first."""
+    return sorted((c for c in checks if not c.passed), key=lambda c: c.severity != "block")
+
+
+def check_line(check: CheckResult) -> str:
+    """One check in plain words with what failed, e.g. ``⛔ *no links* (blocks Approve): …``."""
+    name = escape(labels.check_label(check.id))
+    if check.passed:
+        return f":white_check_mark: {name}"
+    if check.severity == "block":
+        return f":no_entry: *{name}* (blocks Approve): {escape(check.message)}"
+    return f":warning: *{name}*: {escape(check.message)}"
+
+
+def handoff_words(reply: DraftReply) -> str:
+    """Why the draft hands over, in plain words ("" when it does not)."""
+    if not reply.handoff:
+        return ""
+    return ", ".join(labels.handoff_reasons(reply.handoff_reason)) or "needs a person"
+
+
+# --- the open card ---------------------------------------------------------------------
+
+
+def _buyer_block(view: CardView) -> Block:
+    newest = view.buyer_messages[-1] if view.buyer_messages else "(no message text)"
+    earlier = len(view.buyer_messages) - 1
+    title = f"*{escape(view.buyer)}* wrote"
+    if earlier > 0:
+        title += f" (newest of {earlier + 1} messages; all under Details)"
+    return section(f"{title}:\n{quote(clip(newest, BUYER_MESSAGE_LIMIT, note=_MORE_IN_DETAILS))}")
+
+
+def _reply_block(view: CardView) -> Block:
+    title, text = "*Draft reply*", view.reply.text
+    if view.status == "sent" and view.final_text is not None:
+        title, text = ("*Sent reply (edited)*" if view.edited else "*Sent reply*"), view.final_text
+    return section(f"{title}\n{escape(clip(text, SECTION_LIMIT - 50))}")
+
+
+def _sources(view: CardView, public_url: str) -> str:
+    citations = list(dict.fromkeys((c.article_id, c.title) for c in view.reply.citations))
+    if not citations:
+        return "no knowledge-base sources"
+    links = [
+        f"<{article_url(public_url, article_id)}|{escape(title)}>"
+        for article_id, title in citations[:_SOURCES_ON_CARD]
+    ]
+    more = len(citations) - _SOURCES_ON_CARD
+    return "Sources: " + ", ".join(links) + (f" and {more} more" if more > 0 else "")
+
+
+def _language_note(reply: DraftReply) -> str:
+    """``reply in German · 1 KB passage not in German`` ("" for an English reply)."""
+    if reply.reply_language == "en" and not reply.untranslated_kb_text:
+        return ""
+    language = labels.language_label(reply.reply_language)
+    note = f"reply in {language}"
+    if reply.untranslated_kb_text:
+        count = len(reply.untranslated_kb_text)
+        note += f" · {count} KB passage{'s' if count != 1 else ''} not in {language}"
+    return note
+
+
+def _context(view: CardView, public_url: str) -> Block:
+    """One line: confidence, hand-off reason, due time (open cards), language, sources."""
+    parts = [f"Confidence {percent(view.reply.confidence)}"]
+    if reason := handoff_words(view.reply):
+        parts.append(f"hands over: {escape(reason)}")
+    if is_open(view.status):
+        parts.append(f"reply due {slack_date(view.due_at)}")
+    if language := _language_note(view.reply):
+        parts.append(escape(language))
+    parts.append(_sources(view, public_url))
+    text = clip(" · ".join(parts), SECTION_LIMIT, note="…")
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _failed_checks_block(view: CardView) -> Block | None:
+    failed = failed_checks(view.reply.checks)
+    if not failed:
+        return None
+    lines = [check_line(check) for check in failed]
+    if any(c.severity == "block" for c in failed):
+        lines.append("_Approve is refused until the text is fixed: use *Edit*._")
+    count = len(failed)
+    return section(f"*{count} check{'s' if count != 1 else ''} failed*\n" + "\n".join(lines))
+
+
+def _opening(text: str) -> str:
+    """The reply's first line, or the one after a short salutation ("Hi Maria,")."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    if len(lines) > 1 and len(lines[0]) <= 40 and lines[0].endswith(","):
+        return f"{lines[0]} {lines[1]}"
+    return lines[0]
+
+
+def approve_confirmation(view: CardView) -> Block:
+    """The dialog Slack shows before an Approve click is sent: who gets what."""
+    opening = clip(_opening(view.reply.text), 100, note="…")
     return {
-        "type": "section",
-        "fields": [
-            {"type": "mrkdwn", "text": f"*Confidence*\n{reply.confidence:.2f} ({kind})"},
-            {"type": "mrkdwn", "text": f"*Topic*\n{escape(topic)}"},
-            {
-                "type": "mrkdwn",
-                "text": f"*Language · mood*\n{_languages(reply)} · {reply.sentiment}",
-            },
-            {
-                "type": "mrkdwn",
-                "text": f"*Reply due*\n{slack_date(view.due_at)} ({time_left(view.due_at, now)})",
-            },
-        ],
+        "title": plain("Send this reply to the buyer?"),
+        "text": plain(clip(f"To {view.buyer}: “{opening}”", CONFIRM_TEXT_LIMIT, note="…”")),
+        "confirm": plain("Send"),
+        "deny": plain("Cancel"),
     }
 
 
-def _languages(reply: DraftReply) -> str:
-    """"de", or "de · reply de · 1 passage not in de" when the KB text is not translated."""
-    text = reply.language
-    if reply.reply_language != reply.language:
-        text += f" · reply {reply.reply_language}"
-    if reply.untranslated_kb_text:
-        count = len(reply.untranslated_kb_text)
-        text += f" · {count} KB passage{'s' if count > 1 else ''} not in {reply.reply_language}"
-    if reply.reply_language != "en" and reply.reply_sources:
-        # Issue 13: which parts the agent can trust (our templates) and which to read.
-        quoted = [part for part in reply.reply_sources if part.origin == "kb"]
-        templated = sum(part.origin == "template" for part in reply.reply_sources)
-        text += f" · {templated} part{'s' if templated != 1 else ''} from templates"
-        if quoted:
-            articles = ", ".join(dict.fromkeys(str(part.article_id) for part in quoted))
-            text += f", {len(quoted)} quoted from the KB ({escape(articles)})"
-    return text
-
-
-def _sources(view: CardView, public_url: str) -> Block:
-    if not view.reply.citations:
-        reason = view.reply.handoff_reason or "no article matched"
-        return _section(f"*Sources*\nnone ({escape(reason)})")
-    lines = [
-        f"• <{article_url(public_url, c.article_id)}|{escape(c.title)}> (revision {c.revision})"
-        for c in view.reply.citations
-    ]
-    return _section("*Sources*\n" + "\n".join(lines))
-
-
-def _order(view: CardView) -> Block | None:
-    order = view.reply.order
-    if order is None:
-        return None
-    parts = [f"`{escape(order.order_id)}` · {escape(order.status)}"]
-    for label, value in (
-        ("purchased", order.purchase_date),
-        ("shipped", order.shipped_at),
-        ("expected", order.estimated_delivery),
-        ("delivered", order.delivered_at),
-    ):
-        if value is not None:
-            parts.append(f"{label} {value.isoformat()}")
-    if order.carrier or order.tracking_number:
-        parts.append(escape(f"{order.carrier or 'carrier'} {order.tracking_number or ''}".strip()))
-    items = "\n".join(f"• {item.quantity} × {escape(item.title)}" for item in order.items[:5])
-    return _section("*Order*\n" + " · ".join(parts) + (f"\n{items}" if items else ""))
-
-
-def _verdicts(view: CardView) -> Block | None:
-    if not view.reply.verdicts:
-        return None
-    lines = [
-        f"{':white_check_mark:' if v.eligible else ':x:'} *{v.kind}*: {escape(v.text)}"
-        for v in view.reply.verdicts
-    ]
-    return _section("*Policy*\n" + "\n".join(lines))
-
-
-def _checks(view: CardView) -> Block:
-    failed = [c for c in view.reply.checks if not c.passed]
-    if not failed:
-        return _section("*Checks*\n:white_check_mark: all passed")
-    lines = []
-    for check in sorted(failed, key=lambda c: c.severity != "block"):
-        if check.severity == "block":
-            lines.append(f":no_entry: *BLOCKING* `{check.id}`: {escape(check.message)}")
-        else:
-            lines.append(f":warning: `{check.id}`: {escape(check.message)}")
-    if any(c.severity == "block" for c in failed):
-        lines.append("_Approve is refused until the text is fixed: use *Edit*._")
-    return _section("*Checks*\n" + "\n".join(lines))
-
-
-def _buttons(draft_id: int) -> Block:
-    value = str(draft_id)
+def _buttons(view: CardView) -> Block:
+    value = str(view.draft_id)
 
     def button(action_id: str, label: str, style: str | None = None) -> Block:
         element: Block = {
-            "type": "button",
-            "action_id": action_id,
-            "value": value,
-            "text": {"type": "plain_text", "text": label},
+            "type": "button", "action_id": action_id, "value": value, "text": plain(label),
         }
         if style:
             element["style"] = style
         return element
 
+    approve = button(APPROVE, "Approve", "primary")
+    approve["confirm"] = approve_confirmation(view)
     return {
         "type": "actions",
-        "block_id": f"draft_actions:{draft_id}",
+        "block_id": f"draft_actions:{view.draft_id}",
         "elements": [
-            button(APPROVE, "Approve", "primary"),
+            approve,
             button(EDIT, "Edit"),
             button(REJECT, "Reject", "danger"),
             button(ESCALATE, "Escalate"),
             button(NO_RESPONSE, "No response needed"),
+            button(DETAILS, "Details"),
         ],
     }
 
+
+# --- the decided card ------------------------------------------------------------------
 
 _OUTCOMES = {
     "sent": ":white_check_mark: *Approved and sent*",
@@ -252,7 +304,7 @@ _OUTCOMES = {
 
 
 def decision_line(view: CardView) -> str:
-    """Who decided what and when, e.g. ``Approved and sent by @ana on Mon at 10:02``."""
+    """Who decided what and when, e.g. ``Approved and sent by @ana · Mon at 10:02``."""
     outcome = _OUTCOMES.get(view.status, f"*{escape(view.status)}*")
     if view.status == "sent" and view.edited:
         outcome = ":pencil2: *Edited, approved and sent*"
@@ -261,9 +313,39 @@ def decision_line(view: CardView) -> str:
         line += f" by {mention(view.decided_by)}"
     if view.decided_at is not None:
         line += f" · {slack_date(view.decided_at)}"
-    if view.decision_note:
+    # An override reason is stored as the note too: it is shown with the checks.
+    if view.decision_note and view.decision_note != view.override_reason:
         line += f"\n{quote(view.decision_note)}"
     return line
+
+
+def final_checks_line(view: CardView) -> str:
+    """How the checks ended: passed, sent with warnings, or overridden by whom and why."""
+    failed = failed_checks(view.checks)
+    names = ", ".join(escape(labels.check_label(c.id)) for c in failed)
+    if not view.checks:
+        return "Checks: none ran"
+    if not failed:
+        return ":white_check_mark: Checks: all passed"
+    blocking = [c for c in failed if c.severity == "block"]
+    if view.status == "sent" and blocking and view.override_reason:
+        return (
+            f":warning: Checks: {names} failed, overridden by {mention(view.decided_by)}: "
+            f"{escape(view.override_reason)}"
+        )
+    if view.status == "sent":
+        plural = "s" if len(failed) != 1 else ""
+        return f":warning: Checks: sent with {len(failed)} warning{plural}: {names}"
+    return f":warning: Checks: {len(failed)} failed: {names}"
+
+
+def _decision_block(view: CardView) -> Block:
+    text = decision_line(view)
+    # What reached the buyer always says how its checks ended; a draft that was not sent
+    # mentions them only when some failed (often why it was rejected), never "all passed".
+    if view.status == "sent" or (view.status != "superseded" and failed_checks(view.checks)):
+        text += "\n" + final_checks_line(view)
+    return section(text)
 
 
 def _delivery(view: CardView, notice: DeliveryNotice) -> list[Block]:
@@ -273,13 +355,13 @@ def _delivery(view: CardView, notice: DeliveryNotice) -> list[Block]:
         answer = ""
         if notice.server_reply:
             answer = f": {escape(clip(notice.server_reply, 300, note='…'))}"
-        return [_section(f":incoming_envelope: *Delivered by e-mail* to {to}{answer}")]
+        return [section(f":incoming_envelope: *Delivered by e-mail* to {to}{answer}")]
     if notice.state == "waiting":
         who = f", as {mention(notice.retried_by)} asked" if notice.retried_by else ""
-        return [_section(f":hourglass_flowing_sand: *Sending again by e-mail* to {to}{who}…")]
+        return [section(f":hourglass_flowing_sand: *Sending again by e-mail* to {to}{who}…")]
     answer = clip(notice.error or "the mail server refused the reply", 1000, note="…")
     return [
-        _section(
+        section(
             f":warning: *Not delivered by e-mail* to {to}. The mail server answered:\n"
             f"{quote(answer)}\nFix what it names, then send it again: it goes out once, "
             f"with its original Message-ID."
@@ -293,7 +375,7 @@ def _delivery(view: CardView, notice: DeliveryNotice) -> list[Block]:
                     "action_id": RETRY_SENDING,
                     "value": str(view.draft_id),
                     "style": "primary",
-                    "text": {"type": "plain_text", "text": "Retry sending"},
+                    "text": plain("Retry sending"),
                 }
             ],
         },
@@ -306,44 +388,23 @@ def is_open(status: str) -> bool:
 
 
 def card_blocks(
-    view: CardView, *, public_url: str, now: datetime, delivery: DeliveryNotice | None = None
+    view: CardView, *, public_url: str, delivery: DeliveryNotice | None = None
 ) -> list[Block]:
-    """The card: buttons while the draft is open, the decision line once it is not, and
-    under it how the reply fared by e-mail when that is worth showing (``delivery``)."""
-    buyer_text = "\n\n".join(view.buyer_messages) or "(no message text)"
-    header = clip(f"Draft reply to {view.buyer} · #{view.draft_id}", _HEADER_LIMIT, note="…")
-    reply_title = "*Draft reply*"
-    reply_text = view.reply.text
-    if view.status == "sent" and view.edited and view.final_text is not None:
-        reply_title, reply_text = "*Sent reply (edited)*", view.final_text
-    blocks: list[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": header}},
-        _section(f"*{escape(view.buyer)}* wrote:\n{quote(clip(buyer_text, SECTION_LIMIT - 200))}"),
-        _section(f"{reply_title}\n{escape(clip(reply_text, SECTION_LIMIT - 50))}"),
-        _facts(view, now),
-        _sources(view, public_url),
-    ]
-    blocks += [b for b in (_order(view), _verdicts(view)) if b is not None]
-    blocks.append(_checks(view))
-    console = f"{public_url.rstrip('/')}/console"
-    blocks.append(
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": f"draft {view.draft_id} · conversation `{view.conversation_id}` · "
-                    f"<{console}|open the console>",
-                }
-            ],
-        }
-    )
+    """The card: buttons (and failed checks) while the draft is open; once it is not, who
+    decided what and how the checks ended, and under it how the reply fared by e-mail when
+    that is worth showing (``delivery``). The due time is a Slack date token rather than a
+    countdown, so it stays true while the card sits in the channel."""
+    blocks: list[Block] = [_buyer_block(view), _reply_block(view)]
     if is_open(view.status):
-        blocks.append(_buttons(view.draft_id))
-    else:
-        blocks.append(_section(decision_line(view)))
-        if delivery is not None:
-            blocks += _delivery(view, delivery)
+        blocks.append(_context(view, public_url))
+        if (checks := _failed_checks_block(view)) is not None:
+            blocks.append(checks)
+        blocks.append(_buttons(view))
+        return blocks
+    blocks.append(_decision_block(view))
+    blocks.append(_context(view, public_url))
+    if delivery is not None:
+        blocks += _delivery(view, delivery)
     return blocks
 
 

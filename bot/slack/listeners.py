@@ -26,7 +26,7 @@ from bot.slack.actions import (
     SlackActions,
     SlackDecision,
 )
-from bot.slack.cards import ACTION_IDS, DELIVERY_ACTION_IDS
+from bot.slack.cards import ACTION_IDS, DELIVERY_ACTION_IDS, DETAILS, READ_ACTION_IDS
 from bot.slack.cards import APPROVE as APPROVE_ACTION
 from bot.slack.cards import EDIT as EDIT_ACTION
 from bot.slack.cards import ESCALATE as ESCALATE_ACTION
@@ -101,7 +101,7 @@ def _draft_id_of(view: Payload) -> int | None:
 
 
 def register_listeners(app: App, actions: SlackActions, *, max_message_chars: int) -> None:
-    """Wire the five buttons, "Retry sending" and the two modals to ``actions``."""
+    """Wire the five buttons, Details, "Retry sending" and the two modals to ``actions``."""
 
     def ack_now(ack: Ack) -> None:
         ack()
@@ -110,6 +110,12 @@ def register_listeners(app: App, actions: SlackActions, *, max_message_chars: in
         click = parse_click(body)
         if click is None:
             log.warning("ignored a block action without a draft id")
+            return
+        if click.action_id == DETAILS:  # reads only: anyone who sees the card may look
+            actions.open_details(
+                trigger_id=click.trigger_id, draft_id=click.draft_id, user_id=click.user_id,
+                channel=click.channel, thread_ts=click.thread_ts,
+            )
             return
         if not actions.allowed(
             user_id=click.user_id, channel=click.channel, thread_ts=click.thread_ts
@@ -136,7 +142,7 @@ def register_listeners(app: App, actions: SlackActions, *, max_message_chars: in
             )
         )
 
-    action_ids = (*ACTION_IDS, *DELIVERY_ACTION_IDS)
+    action_ids = (*ACTION_IDS, *READ_ACTION_IDS, *DELIVERY_ACTION_IDS)
     pattern = re.compile("^(" + "|".join(re.escape(a) for a in action_ids) + ")$")
     app.action(pattern)(ack=ack_now, lazy=[on_click])
 

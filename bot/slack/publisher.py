@@ -51,6 +51,7 @@ def card_view_of(detail: DraftDetail) -> CardView:
         reply=reply, due_at=detail.due_at, status=detail.status,
         decided_by=detail.decided_by, decided_at=detail.decided_at,
         decision_note=detail.decision_note, final_text=detail.final_text,
+        final_checks=detail.final_checks, override_reason=detail.override_reason,
     )
 
 
@@ -118,7 +119,7 @@ class CardPublisher:
             if shown != view.status:
                 self.api.update_message(
                     channel=channel, ts=ts, text=card_text(view),
-                    blocks=card_blocks(view, public_url=self.public_url, now=self.clock()),
+                    blocks=card_blocks(view, public_url=self.public_url),
                 )
                 self._record(draft_id, shown_status=view.status)
                 return "updated"
@@ -137,7 +138,7 @@ class CardPublisher:
             return SKIPPED
         answer = self.api.post_message(
             channel=channel, text=card_text(view), thread_ts=root,
-            blocks=card_blocks(view, public_url=self.public_url, now=self.clock()),
+            blocks=card_blocks(view, public_url=self.public_url),
         )
         posted_ts = str(answer.get("ts") or "")
         if not posted_ts:

@@ -6,10 +6,8 @@ the console at 390 px, and /docs without internet access."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
-import axe_playwright_python
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
@@ -17,6 +15,7 @@ from bot.accounts.service import create_user, set_password
 from bot.conversations.canned import save_canned_reply
 from bot.drafting.interface import DraftRequest
 from bot.facts import DraftReply
+from tests.browser.axe_support import serious_violations
 from tests.conftest import REPO_ROOT
 from tests.fakes import FakeDrafter
 from tests.workflow_support import wait_for
@@ -26,7 +25,6 @@ pytestmark = pytest.mark.browser
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 PASSWORD = "a long enough password"
 DESKTOP = {"width": 1280, "height": 800}
-AXE_JS = Path(axe_playwright_python.__file__).parent / "axe.min.js"
 CANNED = "Wir haben beim Versanddienst nachgefragt."
 GERMAN_MESSAGES = [
     "Hallo, ich habe eine Frage zu meiner Bestellung.",
@@ -215,14 +213,15 @@ def test_console_is_accessible_fits_a_phone_and_docs_work_offline(
     context, page = _signed_in(browser, live_server.url, "lead@example.com", bypass_csp=True)
     context.route("**/*", _offline)
 
-    page.add_script_tag(path=str(AXE_JS))
-    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    serious = [
-        f"{v['id']}: " + "; ".join(n["html"][:100] for n in v["nodes"])
-        for v in results["violations"] if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
+    draft = workflow.list_drafts()[0]
+    found = {"/console": serious_violations(page)}
+    for path in (f"/console/drafts/{draft.id}", f"/console/conversations/{draft.conversation_id}",
+                 "/console/canned"):
+        page.goto(f"{live_server.url}{path}")
+        found[path] = serious_violations(page)
+    assert found == {path: [] for path in found}
 
+    page.goto(f"{live_server.url}/console")
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
     _shot(page, "console-desk-390px.png")

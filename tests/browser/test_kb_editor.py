@@ -21,6 +21,7 @@ from bot.services import Services
 from bot.web.app import create_app
 from ingest.embedder import Embedder
 from knowledge_base import repository as kb
+from tests.browser.axe_support import serious_violations
 from tests.factories import add_user, pdf_bytes
 from tests.kb_editor_support import (
     NEW_TOPIC_BODY,
@@ -256,3 +257,27 @@ def test_uploaded_pdf_becomes_a_draft_article(
     expect(page.locator("#kb-upload-error")).to_contain_text("broken.pdf")
     with _services(server).session_factory() as session:
         assert len(kb.list_articles(session)) == 38  # 37 demo articles + the good upload
+
+
+def test_kb_pages_have_no_serious_accessibility_violations(
+    server: LiveServer, browser: Browser
+) -> None:
+    # A question nobody answers, so the gaps page has a row to check.
+    _ask(server, NEW_TOPIC_QUESTION)
+    # bypass_csp only to inject axe-core: the editor's CSP forbids any script not ours.
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
+    page = context.new_page()
+    base = server.url
+    _sign_in(page, base, "lead@example.com")
+    article = page.locator("a[href^='/kb/articles/']").filter(
+        has_not_text="New article").first.get_attribute("href")
+    assert article
+    pages = ["/kb", "/kb/articles/new", article, f"{article}/history", "/kb/upload",
+             "/kb/lint", "/kb/gaps", "/kb/suggestions"]
+    found = {}
+    for path in pages:
+        page.goto(f"{base}{path}")
+        expect(page.locator("main")).to_be_visible()
+        found[path] = serious_violations(page)
+    context.close()
+    assert found == {path: [] for path in pages}

@@ -22,6 +22,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Route, expect
 
+from tests.browser.axe_support import serious_violations
 from tests.conftest import SECRET_ENV_PREFIXES
 from tests.workflow_support import free_port
 
@@ -827,6 +828,30 @@ def test_theme_colour_keeps_text_readable(server: LiveServer, buyer: Buyer) -> N
     assert bg == "rgb(255, 212, 0)"
     assert fg == "rgb(0, 0, 0)"
     assert contrast(fg, bg) >= 4.5
+
+
+def test_axe_core_finds_no_serious_violations_in_any_state_of_the_widget(
+    server: LiveServer, new_buyer: Callable[..., Buyer]
+) -> None:
+    # bypass_csp only to inject axe-core into the page; the widget itself is unchanged.
+    buyer = new_buyer(bypass_csp=True)
+    page = buyer.page
+    page.goto(f"{server.url}/demo")
+    expect(buyer.launcher).to_be_visible()
+    states = {"closed": serious_violations(page)}
+    buyer.open()
+    states["open"] = serious_violations(page)
+    buyer.send("How do I return a damaged kettle?")
+    expect(buyer.bubbles("system")).to_contain_text([ACK])
+    states["waiting"] = serious_violations(page)
+    draft = server.pending_draft(buyer.state()["id"])
+    server.approve(draft["id"], text="Hi,\n\nSorry it arrived damaged. Start the return "
+                                       "at https://example.com/returns.")
+    expect(buyer.bubbles("seller")).to_have_count(1)
+    states["answered"] = serious_violations(page)
+    page.set_viewport_size({"width": 375, "height": 740})
+    states["phone, full screen"] = serious_violations(page)
+    assert states == {name: [] for name in states}
 
 
 def test_accessible_names_roles_contrast_and_reduced_motion(

@@ -121,6 +121,11 @@ def test_a_phone_buyer_is_acknowledged_once_asks_for_a_person_and_is_told_the_tr
         agent_page.click("button[type=submit]")
     assert opened.value.headers["content-type"] == "image/png"
     assert opened.value.body() == png
+    # On the draft the photo is a thumbnail the agent sees without opening anything.
+    agent_page.goto(f"{server.url}/console/drafts/{server.pending_draft(state['id'])['id']}")
+    thumbnail = agent_page.get_by_role("img", name="Photo from the buyer: cracked.png")
+    expect(thumbnail).to_be_visible()
+    assert thumbnail.evaluate("img => img.complete && img.naturalWidth") > 0
 
     # The team decides no reply is needed: only now does the chat say nothing more is coming.
     draft = server.pending_draft(state["id"])

@@ -3,6 +3,8 @@
 Like bolt-python's ``tests/mock_web_api_server``, it answers the methods the desk calls,
 records every request (method, parameters, HTTP status answered) and can be told to fail
 the next calls of a method with 429 + ``Retry-After``, a 5xx, or a dropped connection.
+Like Slack, it refuses blocks and views over Slack's documented limits and a ``views.open``
+without a trigger id.
 """
 
 from __future__ import annotations
@@ -52,6 +54,30 @@ def _decode(value: Any) -> Any:
         except json.JSONDecodeError:
             return value
     return value
+
+
+def _too_long(text_object: Any, limit: int) -> bool:
+    return not isinstance(text_object, dict) or len(str(text_object.get("text", ""))) > limit
+
+
+def _blocks_problem(blocks: Any, *, max_blocks: int) -> str | None:
+    """The error Slack answers for blocks over its documented limits (None when fine)."""
+    if blocks is None:
+        return None
+    if not isinstance(blocks, list) or len(blocks) > max_blocks:
+        return "invalid_blocks"
+    for block in blocks:
+        text = block.get("text")
+        if block.get("type") == "section" and text is not None and _too_long(text, 3000):
+            return "invalid_blocks"
+        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+            confirm = element.get("confirm")
+            if confirm is not None and (
+                _too_long(confirm.get("title"), 100) or _too_long(confirm.get("text"), 300)
+                or _too_long(confirm.get("confirm"), 30) or _too_long(confirm.get("deny"), 30)
+            ):
+                return "invalid_blocks"
+    return None
 
 
 class MockSlackWebApi:
@@ -139,12 +165,21 @@ class MockSlackWebApi:
                     "user": "draftdesk", "team_id": "T0000001", "user_id": BOT_USER_ID,
                     "bot_id": "B0000001"}
         if method in ("chat.postMessage", "chat.update"):
+            if problem := _blocks_problem(params.get("blocks"), max_blocks=50):
+                return {"ok": False, "error": problem}
             ts = params.get("ts") or f"1700000000.{next(self.state.ts):06d}"
             return {"ok": True, "channel": params.get("channel"), "ts": ts,
                     "message": {"text": params.get("text"), "ts": ts}}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000000.{next(self.state.ts):06d}"}
         if method == "views.open":
+            view = params.get("view") or {}
+            if not params.get("trigger_id"):
+                return {"ok": False, "error": "invalid_trigger_id"}
+            if _too_long(view.get("title"), 24) or _blocks_problem(
+                view.get("blocks"), max_blocks=100
+            ):
+                return {"ok": False, "error": "invalid_arguments"}
             return {"ok": True, "view": {"id": "V0000001", **(params.get("view") or {})}}
         if method == "usergroups.users.list":
             group = str(params.get("usergroup"))

@@ -3,12 +3,14 @@ signatures), Web API calls recorded by the local mock server."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Sequence
 
 from bot.facts import CheckResult, DraftReply
 from bot.settings import Settings
-from bot.slack.cards import ACTION_IDS
+from bot.slack.cards import ACTION_IDS, DETAILS
+from bot.slack.details import DETAILS_CALLBACK
 from tests.fakes import FakeDrafter
 from tests.slack.harness import (
     APPROVER,
@@ -24,19 +26,54 @@ from tests.slack.harness import (
 from tests.slack.mock_web_api_server import MockSlackWebApi
 
 
-def test_a_buyer_message_posts_a_card_with_the_five_buttons(desk: SlackHarness) -> None:
+def test_a_buyer_message_posts_a_short_card_with_the_five_buttons_and_details(
+    desk: SlackHarness,
+) -> None:
     draft_id, _, _ = desk.new_draft("Where is my parcel? Order 112-3456789-1234567")
     [card] = desk.cards()
-    assert card.params["channel"] == CHANNEL
-    assert action_values(card) == {action: str(draft_id) for action in ACTION_IDS}
+    assert card.params["channel"] == CHANNEL and card.answer["ok"]
+    assert action_values(card) == {
+        action: str(draft_id) for action in (*ACTION_IDS, DETAILS)
+    }
+    assert len(card.params["blocks"]) <= 6
     shown = card_text(card)
     assert "Maria Lopez" in shown
     assert ">Where is my parcel? Order 112-3456789-1234567" in shown
     assert f"<{PUBLIC_URL}/kb/articles/shipping-times|Shipping times>" in shown
-    assert "0.82" in shown and "where_is_my_order" in shown
-    assert "112-3456789-1234567" in shown and "UPS" in shown
-    assert "Within the 30-day return window." in shown
-    assert "left" in shown  # the time left of the 24-hour window
+    assert "Confidence 82%" in shown and "0.82" not in shown
+    assert "reply due <!date^" in shown  # each agent sees it in their own time zone
+    assert "where_is_my_order" not in shown and "UPS" not in shown  # in Details
+
+
+def test_details_opens_a_modal_with_everything_the_card_leaves_out(desk: SlackHarness) -> None:
+    draft_id, _, _ = desk.new_draft("Where is my parcel? Order 112-3456789-1234567")
+    assert desk.click("draft_details", draft_id, user=STRANGER).status_code == 200
+    [opened] = desk.mock.calls("views.open")
+    assert opened.answer["ok"], opened.answer  # Slack's limits on modals hold
+    assert opened.params["trigger_id"]  # the click's, within its 3 seconds
+    modal = opened.params["view"]
+    assert modal["callback_id"] == DETAILS_CALLBACK
+    assert modal["private_metadata"] == str(draft_id)
+    shown = json.dumps(modal, ensure_ascii=False)
+    assert "*Order 112-3456789-1234567* · Shipped" in shown and "UPS 1Z999" in shown
+    assert "*return: eligible*" in shown and "Within the 30-day return window." in shown
+    # The fake drafter's check ids have no label: they still read as words.
+    assert "3 passed: figures supported, no marketing, greeting" in shown
+    assert "topic: where is my order" in shown and "Confidence 82%" in shown
+    # Reading decides nothing and needs no approver.
+    assert desk.draft_status(draft_id) == "pending_review"
+    assert desk.mock.calls("chat.postEphemeral") == [] and desk.mock.calls("chat.update") == []
+
+
+def test_approve_asks_slack_to_confirm_first(desk: SlackHarness) -> None:
+    desk.new_draft()
+    [card] = desk.cards()
+    [approve] = [e for b in card.params["blocks"] if b["type"] == "actions"
+                 for e in b["elements"] if e["action_id"] == "draft_approve"]
+    confirm = approve["confirm"]
+    assert confirm["title"]["text"] == "Send this reply to the buyer?"
+    assert confirm["text"]["text"].startswith("To Maria Lopez: “Hi Maria, Thank you for")
+    assert (confirm["confirm"]["text"], confirm["deny"]["text"]) == ("Send", "Cancel")
 
 
 def test_approve_from_an_approver_sends_the_reply_and_updates_the_card(
@@ -53,6 +90,8 @@ def test_approve_from_an_approver_sends_the_reply_and_updates_the_card(
     assert update.params["channel"] == CHANNEL
     assert action_values(update) == {}
     assert f"<@{APPROVER}>" in card_text(update) and "Approved and sent" in card_text(update)
+    assert "Checks: all passed" in card_text(update)
+    assert "reply due" not in card_text(update)
     assert desk.services.workflow.get_draft(draft_id=draft_id).decided_by == f"slack:{APPROVER}"
 
 
@@ -198,11 +237,12 @@ def test_a_blocking_check_stops_approval_and_an_edit_fixes_it(desk: SlackHarness
     # The fake drafter quotes the buyer, so "coupon" fails its blocking no_marketing check.
     draft_id, conversation_id, token = desk.new_draft("Do you have a coupon for me?")
     [card] = desk.cards()
-    assert ":no_entry: *BLOCKING* `no_marketing`" in card_text(card)
+    assert ":no_entry: *no marketing* (blocks Approve): mentions coupon" in card_text(card)
+    assert "`no_marketing`" not in card_text(card)
     desk.click("draft_approve", draft_id)
     assert desk.draft_status(draft_id) == "pending_review"
     [note] = desk.mock.calls("chat.postEphemeral")
-    assert "no_marketing" in note.params["text"] and "Edit" in note.params["text"]
+    assert "*no marketing*" in note.params["text"] and "Edit" in note.params["text"]
 
     still_bad = "Hi Maria, here is a coupon."
     desk.submit("draft_edit_submit", draft_id, block_id="reply", text=still_bad)
@@ -257,3 +297,18 @@ def test_slack_gets_its_answer_before_the_work_is_done(
         drafter.gate.set()
         desk.settle()
         assert desk.draft_status(draft_id) == "sent"
+
+
+def test_a_lead_override_shows_on_the_card_with_who_and_why(desk: SlackHarness) -> None:
+    draft_id, _, _ = desk.new_draft("Do you have a coupon for me?")
+    reason = "The buyer asked us for the coupon code by phone."
+    desk.services.workflow.approve(
+        draft_id=draft_id, actor="lead@example.com", override_reason=reason, may_override=True
+    )
+    desk.settle()
+    [update] = desk.mock.calls("chat.update")
+    shown = card_text(update)
+    assert ("Checks: no marketing failed, overridden by lead@example.com: "
+            "The buyer asked us for the coupon code by phone.") in shown
+    assert "all passed" not in shown and action_values(update) == {}
+    assert "reply due" not in shown

@@ -112,7 +112,10 @@ def test_the_console_include_lists_the_photos_as_links(
     html = templates.env.get_template("console/_buyer_photos.html").render(
         request=request, conversation_id=buyer.id)
     assert f'href="/console/conversations/{buyer.id}/photos/{photo.id}"' in html
-    assert ">lid.png</a>" in html
+    assert "<span>lid.png</span></a>" in html
+    # A thumbnail of the same (signed-in, sandboxed) download, described for screen readers.
+    assert (f'<img src="/console/conversations/{buyer.id}/photos/{photo.id}" '
+            'alt="Photo from the buyer: lid.png"') in html
     empty = open_conversation(api)
     assert "<section" not in templates.env.get_template("console/_buyer_photos.html").render(
         request=request, conversation_id=empty.id)
