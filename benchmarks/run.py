@@ -1,6 +1,8 @@
-"""Benchmarks: ingest throughput against raw ``model.encode`` and warm ``ask`` latency.
+"""Benchmarks: ingest throughput against raw ``model.encode``, warm ``ask`` latency and KB
+scale (:mod:`benchmarks.kb_scale`: 37 to 10k articles, ~15 minutes on two cores).
 
-Run with ``make bench`` (or ``python -m benchmarks.run``). Prints figures; asserts nothing.
+Run with ``make bench`` (or ``python -m benchmarks.run [--kb-sizes 37,500]``). Prints
+figures; asserts nothing.
 Both measurements run in this one process so the ratio compares like with like.
 """
 
@@ -151,12 +153,23 @@ def bench_ask(rounds: int = 10) -> None:
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
     import torch
 
+    from benchmarks.kb_scale import DEFAULT_SIZES, bench_kb_scale
+
+    parser = argparse.ArgumentParser(description="draftdesk benchmarks (prints, asserts nothing)")
+    parser.add_argument("--kb-sizes", default=",".join(map(str, DEFAULT_SIZES)),
+                        help="article counts of the KB-scale benchmark ('' to skip it)")
+    args = parser.parse_args(argv)
     print(f"torch threads: {torch.get_num_threads()}, cores: {os.cpu_count()}")
     bench_ingest()
     bench_ask()
+    sizes = [int(size) for size in args.kb_sizes.split(",") if size.strip()]
+    if sizes:
+        bench_kb_scale(sizes)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -37,14 +37,20 @@ from bot.events import EventBus
 from bot.facts import CheckResult, DraftReply, OrderFacts, PolicyVerdict
 from bot.learning import LearnFromApprovals
 from bot.mail.channel import MailChannel
-from bot.mail.files import MailFiles
+from bot.mail.files import MAIL_FILES_FOLDER, PHOTO_FILES_FOLDER, MailFiles
 from bot.mail.inbox import MAIL_CHANNEL
 from bot.mail.reply_notices import ReplyNoticeMail
 from bot.orders.errors import SellingPartnerNotConfigured
 from bot.orders.lwa import LwaAccessTokens, LwaCredentials
 from bot.orders.sp_api import SellingPartnerOrdersClient
 from bot.orders.sync import OrderFetcher, OrderSync, OrderSyncLoop
-from bot.protection.crypto import DataKeyMissing, DataKeyring, bind_data_keys, load_data_keys
+from bot.protection.crypto import (
+    DataKeyMissing,
+    DataKeyring,
+    bind_data_keys,
+    keyring_for,
+    load_data_keys,
+)
 from bot.reports.monitor import QualityAlertMonitor
 from bot.reports.service import Reports
 from bot.retrieval import CALIBRATION_KEY, Calibration, HybridRetriever
@@ -54,7 +60,7 @@ from bot.retrieval.retriever import mark_index_changed
 from bot.routing import Router
 from bot.settings import Settings
 from ingest.embedder import Embedder, SentenceTransformerEmbedder, Vectors
-from ingest.index import ChromaIndex, SearchIndex
+from ingest.index import ChromaIndex, DenseHit, IndexedChunk, SearchIndex
 from ingest.pipeline import resync
 from ingest.sync import SyncReport
 from knowledge_base.db import make_engine, make_session_factory
@@ -116,7 +122,7 @@ class Services:
         # the channel registers its delivery before anyone can approve.
         self.mail_channel = build_mail_channel(
             self.settings, workflow=workflow, session_factory=self.session_factory,
-            events=self.events,
+            events=self.events, files_keyring=self.data_keys,
         )
         workflow.add_order_binder(MAIL_CHANNEL, mail_thread_order)
         sender = self.mail_channel.sender
@@ -132,9 +138,14 @@ class Services:
         return workflow
 
     @cached_property
+    def data_keys(self) -> DataKeyring:
+        """The keys buyer data is encrypted with at rest (bound to this database's engine)."""
+        return keyring_for(self.engine.dialect)
+
+    @cached_property
     def buyer_photo_files(self) -> MailFiles:
-        """Where chat photos are kept: the mail channel's content-addressed store."""
-        return MailFiles(self.settings.data_dir / "buyer-photos")
+        """Where chat photos are kept: the mail channel's content-addressed store, encrypted."""
+        return MailFiles(self.settings.data_dir / PHOTO_FILES_FOLDER, keyring=self.data_keys)
 
     @cached_property
     def reports(self) -> Reports:
@@ -434,9 +445,10 @@ def mail_thread_order(session: Session, conversation_id: str) -> list[str]:
 
 def build_mail_channel(
     settings: Settings, *, workflow: Workflow, session_factory: sessionmaker[Session],
-    events: EventBus | None = None,
+    events: EventBus | None = None, files_keyring: DataKeyring | None = None,
 ) -> MailChannel:
-    """The Amazon inbox from settings (servers optional: replies queue until SMTP is set)."""
+    """The Amazon inbox from settings (servers optional: replies queue until SMTP is set);
+    raw mails and attachments are encrypted on disk with ``files_keyring``."""
     from bot.mail.channel import MailChannelConfig
     from bot.mail.endpoints import parse_server_url
     from bot.mail.inbox import SenderRules
@@ -450,7 +462,8 @@ def build_mail_channel(
 
     return MailChannel(
         config=MailChannelConfig(
-            files_dir=settings.data_dir / "mail",
+            files_dir=settings.data_dir / MAIL_FILES_FOLDER,
+            files_keyring=files_keyring,
             imap=server(settings.mail_imap_url, settings.mail_imap_password_file, "imap"),
             smtp=server(settings.mail_smtp_url, settings.mail_smtp_password_file, "smtp"),
             from_address=settings.mail_from,
@@ -489,7 +502,9 @@ def build_services(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     database = open_database(settings, migrate=migrate)
     engine, session_factory = database.engine, database.session_factory
-    index = index if index is not None else build_index(settings)
+    if index is None:
+        # An API-only process opens Chroma (and its ~80 MB of libraries) only when it must.
+        index = LazyIndex(settings) if settings.api_only else build_index(settings)
     if settings.api_only:
         # `serve --api-only`: workers draft; this process only re-checks agents' edits, and
         # loads the model only if it must embed (a KB publish, the gaps page).
@@ -563,6 +578,61 @@ class LazyEmbedder:
 
     def embed(self, texts: list[str]) -> Vectors:
         return self._model().embed(texts)
+
+
+class LazyIndex:
+    """The vector index of an API-only process: opened on first use (a KB publish, an
+    erasure, the gaps page), so serving buyers and agents never loads Chroma."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._opened: SearchIndex | None = None
+        self._lock = threading.Lock()
+
+    def _index(self) -> SearchIndex:
+        with self._lock:
+            if self._opened is None:
+                log.info("API-only process: opening the vector index on first use")
+                self._opened = build_index(self._settings)
+            return self._opened
+
+    def upsert(self, chunks: Sequence[IndexedChunk], vectors: Vectors) -> None:
+        self._index().upsert(chunks, vectors)
+
+    def delete(self, ids: Sequence[str]) -> None:
+        self._index().delete(ids)
+
+    def query(
+        self, vector: Vectors, *, k: int, where: Mapping[str, Any] | None = None
+    ) -> list[DenseHit]:
+        return self._index().query(vector, k=k, where=where)
+
+    def nearest(self, vector: Vectors, *, k: int) -> list[tuple[str, float]]:
+        return self._index().nearest(vector, k=k)
+
+    def content_hashes(self, article_ids: Sequence[str] | None = None) -> dict[str, str]:
+        return self._index().content_hashes(article_ids)
+
+    def article_keys(self) -> dict[str, str]:
+        return self._index().article_keys()
+
+    def record_article_keys(self, keys: Mapping[str, str | None]) -> None:
+        self._index().record_article_keys(keys)
+
+    def all_chunks(self) -> list[IndexedChunk]:
+        return self._index().all_chunks()
+
+    def vectors(self, ids: Sequence[str]) -> Vectors:
+        return self._index().vectors(ids)
+
+    def count(self) -> int:
+        return self._index().count()
+
+    def read_metadata(self, key: str) -> str | None:
+        return self._index().read_metadata(key)
+
+    def write_metadata(self, key: str, value: str) -> None:
+        self._index().write_metadata(key, value)
 
 
 class DraftingElsewhere(ServicesError):
@@ -727,9 +797,10 @@ def _orders_and_policy(
 def workflow_config(settings: Settings) -> WorkflowConfig:
     """The workflow's knobs from settings (fields absent from Settings keep their defaults)."""
     defaults = WorkflowConfig()
-    return WorkflowConfig(
-        **{
-            name: getattr(settings, name, getattr(defaults, name))
-            for name in WorkflowConfig.__dataclass_fields__
-        }
-    )
+    knobs = {
+        name: getattr(settings, name, getattr(defaults, name))
+        for name in WorkflowConfig.__dataclass_fields__
+    }
+    # An API-only process stays small (issue 17: ≤ 200 MB): no letter-statistics model.
+    knobs["statistical_language_detection"] = not settings.api_only
+    return WorkflowConfig(**knobs)

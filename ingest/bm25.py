@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 
 import bm25s
 import numpy as np
@@ -110,10 +110,23 @@ def _stemmed(word: str) -> list[str]:
 class Bm25Index:
     """BM25 over chunk texts; rebuilt whenever the set of indexed chunks changes."""
 
-    def __init__(self, chunks: Sequence[IndexedChunk]) -> None:
+    def __init__(
+        self,
+        chunks: Sequence[IndexedChunk],
+        *,
+        tokens: MutableMapping[str, list[str]] | None = None,
+    ) -> None:
+        """``tokens``: text → its tokens, kept by the caller across rebuilds (tokenising is
+        most of a rebuild's cost; after one edit, only that article's texts are new)."""
         self._chunks = list(chunks)
         self._retriever: bm25s.BM25 | None = None
-        corpus = [tokenize(c.text) for c in self._chunks]
+        known = tokens if tokens is not None else {}
+        corpus = []
+        for chunk in self._chunks:
+            words = known.get(chunk.text)
+            if words is None:
+                words = known[chunk.text] = tokenize(chunk.text)
+            corpus.append(words)
         if any(corpus):
             retriever = bm25s.BM25()
             # Empty documents break bm25s' vocabulary; give them a placeholder token.
@@ -132,5 +145,10 @@ class Bm25Index:
         if not tokens:
             return []
         scores = np.asarray(self._retriever.get_scores(tokens), dtype=np.float64)
-        order = np.argsort(-scores)[:k]
-        return [(self._chunks[i], float(scores[i])) for i in order if scores[i] > 0]
+        # Only the chunks sharing a word with the query, and of those only the best k
+        # sorted (not the whole KB): best score first, ties in index order.
+        matched = np.flatnonzero(scores > 0)
+        if matched.size > k:
+            matched = matched[np.argpartition(-scores[matched], k - 1)[:k]]
+        order = matched[np.lexsort((matched, -scores[matched]))]
+        return [(self._chunks[i], float(scores[i])) for i in order]

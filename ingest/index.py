@@ -7,7 +7,7 @@ tests. Every implementation passes the same contract suite
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -93,7 +93,22 @@ class SearchIndex(Protocol):
         self, vector: Vectors, *, k: int, where: Mapping[str, Any] | None = None
     ) -> list[DenseHit]: ...
 
-    def content_hashes(self) -> dict[str, str]: ...
+    def nearest(self, vector: Vectors, *, k: int) -> list[tuple[str, float]]:
+        """The ids and cosine similarities of the ``k`` nearest chunks, nearest first
+        (no texts: for callers that hold the chunks already, like the retriever)."""
+        ...
+
+    def content_hashes(self, article_ids: Sequence[str] | None = None) -> dict[str, str]:
+        """Every chunk's content hash by id — of ``article_ids``' chunks only, when given."""
+        ...
+
+    def article_keys(self) -> dict[str, str]:
+        """The article keys the last sync recorded, by article id (see ingest.sync)."""
+        ...
+
+    def record_article_keys(self, keys: Mapping[str, str | None]) -> None:
+        """Record (or with None forget) articles' keys."""
+        ...
 
     def all_chunks(self) -> list[IndexedChunk]: ...
 
@@ -110,6 +125,40 @@ class SearchIndex(Protocol):
     def write_metadata(self, key: str, value: str) -> None: ...
 
 
+# Article ids are slugs (no spaces), so a space separates an id from its key.
+_KEY_SEPARATOR = " "
+# Records per ``get`` when reading a whole collection.
+_PAGE = 5000
+# The most nearest neighbours fetched to filter here before Chroma filters instead.
+WIDEST_FILTERED_FETCH = 1000
+
+
+def _evaluable(where: Mapping[str, Any]) -> bool:
+    """Whether :func:`_matches` reads this filter as Chroma does (equality, $and, $or)."""
+    for key, value in where.items():
+        if key in ("$and", "$or"):
+            if not isinstance(value, list) or not all(
+                isinstance(v, Mapping) and _evaluable(v) for v in value
+            ):
+                return False
+        elif key.startswith("$") or not isinstance(value, str | int | float | bool):
+            return False
+    return True
+
+
+def _matches(meta: Mapping[str, Any], where: Mapping[str, Any]) -> bool:
+    for key, value in where.items():
+        if key == "$and":
+            if not all(_matches(meta, v) for v in value):
+                return False
+        elif key == "$or":
+            if not any(_matches(meta, v) for v in value):
+                return False
+        elif key not in meta or meta[key] != value:
+            return False
+    return True
+
+
 class ChromaIndex:
     """Chroma collection with cosine distance; we always pass our own embeddings."""
 
@@ -117,6 +166,9 @@ class ChromaIndex:
         self._client = client
         self._collection = client.get_or_create_collection(
             collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+        self._articles = client.get_or_create_collection(
+            f"{collection}_articles", embedding_function=None
         )
 
     @classmethod
@@ -164,14 +216,41 @@ class ChromaIndex:
         )
 
     def delete(self, ids: Sequence[str]) -> None:
-        if ids:
-            self._collection.delete(ids=list(ids))
+        for start in range(0, len(ids), _PAGE):
+            self._collection.delete(ids=list(ids[start : start + _PAGE]))
 
     def query(
         self, vector: Vectors, *, k: int, where: Mapping[str, Any] | None = None
     ) -> list[DenseHit]:
         # No count() first: Chroma returns fewer hits (none from an empty collection) when
         # asked for more than it holds, and each count is a round trip to a Chroma server.
+        if not where or not _evaluable(where):
+            return self._query(vector, k=k, where=where)
+        # A filtered Chroma query first lists every matching id (a full metadata scan: 0.2 s
+        # at 30k chunks); an unfiltered one is a graph search. So ask for more than k nearest
+        # and filter them here, widening while too few match; past WIDEST_FILTERED_FETCH (a
+        # filter that keeps few chunks) Chroma's own filter is the cheaper way.
+        wanted = max(2 * k, k + 40)
+        while wanted <= WIDEST_FILTERED_FETCH:
+            hits = self._query(vector, k=wanted)
+            kept = [h for h in hits if _matches(h.chunk.metadata(), where)]
+            if len(kept) >= k or len(hits) < wanted:
+                return kept[:k]
+            wanted *= 4
+        return self._query(vector, k=k, where=where)
+
+    def nearest(self, vector: Vectors, *, k: int) -> list[tuple[str, float]]:
+        # Distances only: reading 60 chunks' texts and metadata costs 4x the graph search.
+        result = self._collection.query(
+            query_embeddings=[vector.tolist()], n_results=k, include=["distances"]
+        )
+        ids = (result.get("ids") or [[]])[0]
+        distances = (result.get("distances") or [[]])[0]
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+
+    def _query(
+        self, vector: Vectors, *, k: int, where: Mapping[str, Any] | None = None
+    ) -> list[DenseHit]:
         result = self._collection.query(
             query_embeddings=[vector.tolist()],
             n_results=k,
@@ -192,27 +271,76 @@ class ChromaIndex:
             )
         ]
 
-    def content_hashes(self) -> dict[str, str]:
-        stored = self._collection.get(include=["metadatas"])
+    def content_hashes(self, article_ids: Sequence[str] | None = None) -> dict[str, str]:
+        if article_ids is not None and not article_ids:
+            return {}
+        where = None if article_ids is None else {"article_id": {"$in": list(article_ids)}}
         return {
             chunk_id: str((meta or {}).get("content_hash", ""))
-            for chunk_id, meta in zip(stored["ids"], stored["metadatas"] or [], strict=True)
+            for chunk_id, _, meta in self._pages(where=where, include=["metadatas"])
         }
 
+    def article_keys(self) -> dict[str, str]:
+        # The keys live in the ids of a side collection: listing ids is one cheap scan
+        # (10k articles: ~50 ms), where reading 10k chunks' metadata takes seconds.
+        keys: dict[str, str] = {}
+        offset = 0
+        while True:
+            ids = self._articles.get(include=[], limit=_PAGE, offset=offset)["ids"]
+            keys.update(entry.split(_KEY_SEPARATOR, 1) for entry in ids)
+            if len(ids) < _PAGE:
+                return keys
+            offset += _PAGE
+
+    def record_article_keys(self, keys: Mapping[str, str | None]) -> None:
+        current = self.article_keys()
+        stale = [
+            f"{article}{_KEY_SEPARATOR}{current[article]}"
+            for article, key in keys.items() if article in current and current[article] != key
+        ]
+        fresh = [
+            f"{article}{_KEY_SEPARATOR}{key}"
+            for article, key in keys.items() if key is not None and current.get(article) != key
+        ]
+        for start in range(0, len(stale), _PAGE):
+            self._articles.delete(ids=stale[start : start + _PAGE])
+        for start in range(0, len(fresh), _PAGE):
+            batch = fresh[start : start + _PAGE]
+            self._articles.upsert(ids=batch, embeddings=[[1.0]] * len(batch))
+
     def all_chunks(self) -> list[IndexedChunk]:
-        stored = self._collection.get(include=["documents", "metadatas"])
         return [
             IndexedChunk.from_stored(chunk_id, doc or "", meta or {})
-            for chunk_id, doc, meta in zip(
-                stored["ids"], stored["documents"] or [], stored["metadatas"] or [], strict=True
-            )
+            for chunk_id, doc, meta in self._pages(include=["documents", "metadatas"])
         ]
+
+    def _pages(
+        self, *, include: list[str], where: Mapping[str, Any] | None = None
+    ) -> Iterator[tuple[str, str | None, Mapping[str, Any] | None]]:
+        """Every stored (id, document, metadata), read a page at a time: one ``get`` of
+        a whole large collection fails ("too many SQL variables" past ~30k chunks)."""
+        offset = 0
+        while True:
+            page = self._collection.get(
+                where=dict(where) if where else None, include=include,
+                limit=_PAGE, offset=offset,
+            )
+            ids = page["ids"]
+            documents = page.get("documents") or [None] * len(ids)
+            metadatas = page.get("metadatas") or [None] * len(ids)
+            yield from zip(ids, documents, metadatas, strict=True)
+            if len(ids) < _PAGE:
+                return
+            offset += _PAGE
 
     def vectors(self, ids: Sequence[str]) -> Vectors:
         if not ids:
             return np.zeros((0, 0), dtype=np.float32)
-        stored = self._collection.get(ids=list(ids), include=["embeddings"])
-        by_id = dict(zip(stored["ids"], stored["embeddings"], strict=True))
+        by_id: dict[str, Any] = {}
+        for start in range(0, len(ids), _PAGE):
+            stored = self._collection.get(ids=list(ids[start : start + _PAGE]),
+                                          include=["embeddings"])
+            by_id.update(zip(stored["ids"], stored["embeddings"], strict=True))
         return np.asarray([by_id[i] for i in ids], dtype=np.float32)
 
     def count(self) -> int:

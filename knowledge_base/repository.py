@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -28,6 +30,7 @@ from knowledge_base.schemas import (
     ArticlePublic,
     ArticleUpdate,
     PublishedRevision,
+    PublishedRevisionKey,
 )
 
 
@@ -349,24 +352,52 @@ def delete_articles_not_in(
     """Delete articles imported from under ``source_prefix`` whose files are gone."""
     prefix = source_prefix.rstrip("/") + "/"
     stale = [
-        a.id
-        for a in session.execute(select(Article).where(Article.source.is_not(None))).scalars()
-        if a.source and a.source.startswith(prefix) and a.id not in keep_ids
+        article_id
+        for article_id, source in session.execute(
+            select(Article.id, Article.source).where(Article.source.is_not(None))
+        )
+        if source and source.startswith(prefix) and article_id not in keep_ids
     ]
     for article_id in stale:
         delete_article(session, article_id=article_id, actor=actor)
     return stale
 
 
-def published_revisions(session: Session) -> list[PublishedRevision]:
-    """The published revision of every published article (what the index must hold)."""
+def published_revision_keys(session: Session) -> list[PublishedRevisionKey]:
+    """Which revision of every published article is published, without the texts (one
+    light query: a sync loads the full revisions of the changed articles only)."""
     rows = session.execute(
+        select(ArticleRevision.article_id, ArticleRevision.number, ArticleRevision.content_hash)
+        .join(Article, Article.id == ArticleRevision.article_id)
+        .where(Article.status == "published")
+        .where(ArticleRevision.number == Article.published_revision)
+        .order_by(ArticleRevision.article_id)
+    )
+    learned = learned_questions(session)
+    return [
+        PublishedRevisionKey(
+            article_id=article_id, revision=number, content_hash=content_hash,
+            learned_questions=learned.get(article_id, []),
+        )
+        for article_id, number, content_hash in rows
+    ]
+
+
+def published_revisions(
+    session: Session, *, article_ids: Collection[str] | None = None
+) -> list[PublishedRevision]:
+    """The published revision of every published article (what the index must hold), or
+    of those of ``article_ids`` that are published."""
+    query = (
         select(ArticleRevision)
         .join(Article, Article.id == ArticleRevision.article_id)
         .where(Article.status == "published")
         .where(ArticleRevision.number == Article.published_revision)
         .order_by(ArticleRevision.article_id)
-    ).scalars()
+    )
+    if article_ids is not None:
+        query = query.where(Article.id.in_(list(article_ids)))
+    rows = session.execute(query).scalars()
     learned = learned_questions(session)
     return [
         PublishedRevision.model_validate(row).model_copy(
@@ -417,3 +448,34 @@ def add_learned_question(
 def to_public(article: Article) -> ArticlePublic:
     """The API view of an article: its newest revision, with the article's state."""
     return ArticlePublic.model_validate(article.revisions[-1])
+
+
+@dataclass(frozen=True)
+class ImportedArticleState:
+    """What a re-import compares: where an article came from and its newest content."""
+
+    source: str | None
+    latest_content_hash: str
+    published_at_latest: bool
+
+
+def imported_article_states(session: Session) -> dict[str, ImportedArticleState]:
+    """Every article's import state, in one query (ingest skips what is already stored)."""
+    rows = session.execute(
+        select(
+            Article.id, Article.source, Article.status, Article.published_revision,
+            Article.latest_revision, ArticleRevision.content_hash,
+        ).join(
+            ArticleRevision,
+            (ArticleRevision.article_id == Article.id)
+            & (ArticleRevision.number == Article.latest_revision),
+        )
+    )
+    return {
+        article_id: ImportedArticleState(
+            source=source,
+            latest_content_hash=content_hash,
+            published_at_latest=status == "published" and published == latest,
+        )
+        for article_id, source, status, published, latest, content_hash in rows
+    }

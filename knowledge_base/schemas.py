@@ -144,6 +144,16 @@ class RevisionPublic(ArticleFields, _RevisionKey):
     note: str
 
 
+class PublishedRevisionKey(_Public):
+    """Which revision of an article is published, without its text: what a sync compares
+    (the revision's content hash stands for the text; see ingest.sync.article_key)."""
+
+    article_id: str
+    revision: RevisionNumber
+    content_hash: str
+    learned_questions: list[str] = Field(default_factory=list)
+
+
 class PublishedRevision(ArticleFields, _Public):
     """The published content of one article, as the search index needs it."""
 

@@ -48,6 +48,7 @@ class InMemoryIndex:
         self._chunks: dict[str, IndexedChunk] = {}
         self._vectors: dict[str, Vectors] = {}
         self._metadata: dict[str, str] = {}
+        self._article_keys: dict[str, str] = {}
 
     def upsert(self, chunks: Sequence[IndexedChunk], vectors: Vectors) -> None:
         if len(chunks) != len(vectors):
@@ -74,8 +75,25 @@ class InMemoryIndex:
         hits.sort(key=lambda h: (-h.similarity, h.chunk.id))
         return hits[:k]
 
-    def content_hashes(self) -> dict[str, str]:
-        return {cid: c.content_hash for cid, c in self._chunks.items()}
+    def nearest(self, vector: Vectors, *, k: int) -> list[tuple[str, float]]:
+        return [(h.chunk.id, h.similarity) for h in self.query(vector, k=k)]
+
+    def content_hashes(self, article_ids: Sequence[str] | None = None) -> dict[str, str]:
+        wanted = None if article_ids is None else set(article_ids)
+        return {
+            cid: c.content_hash for cid, c in self._chunks.items()
+            if wanted is None or c.article_id in wanted
+        }
+
+    def article_keys(self) -> dict[str, str]:
+        return dict(self._article_keys)
+
+    def record_article_keys(self, keys: Mapping[str, str | None]) -> None:
+        for article_id, key in keys.items():
+            if key is None:
+                self._article_keys.pop(article_id, None)
+            else:
+                self._article_keys[article_id] = key
 
     def all_chunks(self) -> list[IndexedChunk]:
         return list(self._chunks.values())

@@ -28,6 +28,9 @@ class WorkflowConfig:
 
     reply_deadline_hours: float = 24.0
     ack_response_time_text: str = "within a few hours, and always within 24 hours"
+    # Off in API-only processes: acknowledgements pick the language from script and function
+    # words (else the locale) instead of loading lingua's ~140 MB of letter statistics.
+    statistical_language_detection: bool = True
     max_message_chars: int = 4000
     worker_max_attempts: int = 5
     worker_lease_seconds: float = 120.0

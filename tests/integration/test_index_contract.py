@@ -137,3 +137,59 @@ def test_metadata_is_kept_with_the_index_and_overwritten(index: SearchIndex) -> 
 def test_metadata_survives_reopening_the_embedded_index(tmp_path: Path) -> None:
     ChromaIndex.persistent(tmp_path / "c", collection="meta_test").write_metadata("k", "v")
     assert ChromaIndex.persistent(tmp_path / "c", collection="meta_test").read_metadata("k") == "v"
+
+
+def test_a_filter_keeps_the_nearest_matches_behind_many_nearer_others(
+    index: SearchIndex,
+) -> None:
+    # 150 translations nearer to the query than any original: the k nearest originals
+    # still come back, in order (an index may filter after fetching more neighbours).
+    rng = np.random.default_rng(7)
+    translations = [
+        IndexedChunk(**{**_chunk(f"t{i}:1:0", f"t{i}", "Übersetzung").__dict__,
+                        "locale": "de", "translation_of": "a"})
+        for i in range(150)
+    ]
+    near = [_unit(1, *(0.01 * rng.standard_normal(3))) for _ in translations]
+    originals = [_chunk(f"o{i}:1:0", f"o{i}", "original") for i in range(3)]
+    far = [_unit(1, 0.5 + i, 0, 0) for i in range(3)]
+    index.upsert([*translations, *originals], np.stack([*near, *far]))
+    hits = index.query(_unit(1, 0, 0, 0), k=2, where={"translation_of": ""})
+    assert [h.chunk.id for h in hits] == ["o0:1:0", "o1:1:0"]
+
+
+def test_content_hashes_of_some_articles_and_recorded_article_keys(index: SearchIndex) -> None:
+    index.upsert([_chunk("a:1:0", "a", "x", "h1"), _chunk("b:1:0", "b", "y", "h2")],
+                 np.stack([_unit(1, 0), _unit(0, 1)]))
+    assert index.content_hashes(["b", "missing"]) == {"b:1:0": "h2"}
+    assert index.content_hashes([]) == {}
+    assert index.article_keys() == {}
+    index.record_article_keys({"a": "k1/1", "b": "k2/1"})
+    index.record_article_keys({"a": "k3/1", "b": None, "gone": None})
+    assert index.article_keys() == {"a": "k3/1"}
+
+
+def test_nearest_gives_ids_and_similarities_like_query(index: SearchIndex) -> None:
+    index.upsert(
+        [_chunk("a:1:0", "a", "alpha"), _chunk("b:1:0", "b", "beta"), _chunk("c:1:0", "c", "c")],
+        np.stack([_unit(1, 0, 0), _unit(1, 1, 0), _unit(0, 0, 1)]),
+    )
+    nearest = index.nearest(_unit(1, 0.1, 0), k=2)
+    hits = index.query(_unit(1, 0.1, 0), k=2)
+    assert [i for i, _ in nearest] == [h.chunk.id for h in hits] == ["a:1:0", "b:1:0"]
+    assert [s for _, s in nearest] == pytest.approx([h.similarity for h in hits])
+    assert index.nearest(_unit(1, 0, 0), k=10)[2][0] == "c:1:0"
+
+
+def test_reading_the_whole_index_works_past_one_page(index: SearchIndex) -> None:
+    # Chroma refuses one `get` of ~30k records ("too many SQL variables"): reads page.
+    chunks = [_chunk(f"p{i}:1:0", f"p{i}", "x", f"h{i}") for i in range(5003)]
+    vectors = np.tile(_unit(1, 0, 0), (len(chunks), 1))
+    for start in range(0, len(chunks), 1000):
+        index.upsert(chunks[start : start + 1000], vectors[start : start + 1000])
+    assert len(index.all_chunks()) == len(index.content_hashes()) == 5003
+    assert index.vectors([c.id for c in chunks]).shape == (5003, 3)
+    index.record_article_keys({c.article_id: "k/1" for c in chunks})
+    assert len(index.article_keys()) == 5003
+    index.delete([c.id for c in chunks])
+    assert index.count() == 0

@@ -19,6 +19,7 @@ from bot.understanding.escalation import escalation_reasons
 from bot.understanding.signals import (
     closes_the_conversation,
     detect_language,
+    detected_language,
     find_order_ids,
     reply_language_for,
     sentiment_of,
@@ -67,6 +68,26 @@ def test_unsure_text_follows_the_conversation_locale_else_english() -> None:
     assert reply_language_for("?", "ja") == "ja"
     assert reply_language_for("?", "pt-BR") == "en"
     assert reply_language_for("Wo bleibt meine Bestellung?", "fr") == "de"
+
+
+@pytest.mark.parametrize(
+    ("text", "statistical", "language"),
+    [
+        ("Wo bleibt meine Bestellung? Ich warte schon lange.", False, "de"),
+        ("Bonjour, je voudrais retourner la poêle", False, "fr"),
+        ("check status of order 113542617735902", False, "en"),
+        # No function word of any language: the statistics decide, else nobody does.
+        ("Spedite anche in Italia?", True, "it"),
+        ("Spedite anche in Italia?", False, None),
+    ],
+)
+def test_api_only_processes_tell_the_language_without_letter_statistics(
+    text: str, statistical: bool, language: str | None
+) -> None:
+    assert detected_language(text, statistical=statistical) == language
+    # Unsure without statistics: the conversation's locale decides the acknowledgement.
+    if language is None:
+        assert reply_language_for(text, "it-IT", statistical=False) == "it"
 
 
 def test_order_ids_as_japanese_keyboards_type_them() -> None:

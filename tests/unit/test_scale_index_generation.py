@@ -3,8 +3,9 @@ never re-reads the chunks or counts them; a new generation rebuilds the in-memor
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.retrieval import HybridRetriever
@@ -25,9 +26,9 @@ class CountingIndex(InMemoryIndex):
         self.calls["all_chunks"] += 1
         return super().all_chunks()
 
-    def content_hashes(self) -> dict[str, str]:
+    def content_hashes(self, article_ids: Sequence[str] | None = None) -> dict[str, str]:
         self.calls["content_hashes"] += 1
-        return super().content_hashes()
+        return super().content_hashes(article_ids)
 
     def count(self) -> int:
         self.calls["count"] += 1
@@ -49,7 +50,9 @@ def _article(index: InMemoryIndex, embedder: FakeEmbedder, article_id: str, text
 
 def _retriever(index: InMemoryIndex, embedder: FakeEmbedder) -> HybridRetriever:
     # refresh_seconds=0: the generation is compared on every query (the worst case).
-    retriever = HybridRetriever(index=index, embedder=embedder, refresh_seconds=0)
+    retriever = HybridRetriever(
+        index=index, embedder=embedder, refresh_seconds=0, rebuild_in_background=False
+    )
     retriever.refresh()
     return retriever
 
@@ -83,3 +86,32 @@ def test_a_new_generation_rebuilds_every_process_once() -> None:
     assert index.calls["all_chunks"] == 1  # one rebuild for the change, not one per query
     assert _top(api_process, "gift wrapping paper") == "gift-wrapping"
     assert index.calls["all_chunks"] == 2 and index.calls["content_hashes"] == 0
+
+
+class GatedIndex(CountingIndex):
+    """Reading every chunk waits until the test opens the gate (a slow rebuild)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def all_chunks(self) -> list[IndexedChunk]:
+        assert self.gate.wait(timeout=10)
+        return super().all_chunks()
+
+
+def test_a_rebuild_in_the_background_never_holds_up_a_query() -> None:
+    index, embedder = GatedIndex(), FakeEmbedder()
+    _article(index, embedder, "shipping-times", "parcels arrive within five days")
+    retriever = HybridRetriever(index=index, embedder=embedder, refresh_seconds=0)
+    retriever.refresh()
+    _article(index, embedder, "gift-wrapping", "gift wrapping paper costs two euros")
+    mark_index_changed(index)
+    index.gate.clear()
+    # Answered while the rebuild waits (from the tables as they were plus dense hits).
+    assert _top(retriever, "parcels arrive") == "shipping-times"
+    index.gate.set()
+    retriever.wait_for_rebuild(timeout=10)
+    assert index.calls["all_chunks"] == 2  # the first build and one rebuild
+    assert retriever.lead_chunk("gift-wrapping") is not None
