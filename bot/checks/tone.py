@@ -160,7 +160,9 @@ def _stem(word: str) -> str:
     return word[:_STEM_LENGTH]
 
 
-def _content_stems(text: str) -> set[str]:
+def content_stems(text: str) -> set[str]:
+    """The English words of ``text`` that carry its subject (4+ letters, not a stop word),
+    stemmed: "wrapping" and "wrap" meet, "some" and "please" never count."""
     return {
         _stem(word) for word in _CONTENT_WORD_RE.findall(text.lower()) if word not in _STOPWORDS
     }
@@ -172,8 +174,8 @@ def _acknowledgement(reply: Reply, context: CheckContext) -> str | None:
     body_lower = " ".join(reply.sentences_lower)
     if _ACKNOWLEDGEMENT_RE.search(body_lower):
         return None
-    buyer_stems = _content_stems(" ".join(context.buyer_texts))
-    if not buyer_stems or buyer_stems & _content_stems(body_lower):
+    buyer_stems = content_stems(" ".join(context.buyer_texts))
+    if not buyer_stems or buyer_stems & content_stems(body_lower):
         return None
     return (
         "Acknowledge the buyer's specific problem (refer to what they wrote about) before "
