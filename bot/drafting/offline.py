@@ -434,7 +434,7 @@ def _quotable(chunk: IndexedChunk, budget: int) -> str:
 
 
 _ASKS_FOR_ORDER_NUMBER = re.compile(
-    r"(send|give|tell|share|include|reply with|message us with|let us know|with your|"
+    r"(send|give|tell|share|include|reply with|message us with|let us know|with (your|the)|"
     r"need|have)\b[^.?!\n]{0,40}\border (number|id)|"
     # A list of what to include whose item is the order number ("- Your order number.").
     r"^\s*(- |\d+\. )(your |the )?order (number|id)\b[^.\n]{0,30}\.?\s*$", re.I,

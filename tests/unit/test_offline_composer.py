@@ -128,6 +128,12 @@ def test_a_given_order_number_is_never_asked_for_again() -> None:
     text = compose(buyer_text="pilled after 2 washes, 112-3456789-1234567", order=KETTLE,
                    order_id_given=True, answers=[AnswerPart(chunks=[checklist])])
     assert "order number" not in text and "- A photo of the problem." in text
+    steps = chunk("1. Ask your neighbors.\n"
+                  "2. Still nothing? Message us through Your Orders with the order number.",
+                  heading="Steps")
+    text = compose(buyer_text="112-3456789-1234567 says delivered, neighbors have nothing",
+                   order=KETTLE, order_id_given=True, answers=[AnswerPart(chunks=[steps])])
+    assert "order number" not in text and "1. Ask your neighbors." in text
     asked = compose(buyer_text="where is my parcel", policy_question="return_item",
                     answers=[AnswerPart(chunks=[chunk("Returns are free.")])])
     assert "reply with your order number" in asked
