@@ -150,8 +150,7 @@ def bench_embedded(plan: Plan, workdir: Path) -> None:
             print(f"  the agent stream was told to resync {stream.other_events['resync']} times")
         store.dispose()
     except Exception:
-        for name in processes.running:
-            print(f"--- {name}\n{processes.log_tail(name)}")
+        processes.print_logs()
         raise
     finally:
         processes.stop_all()
@@ -247,8 +246,7 @@ def bench_scaled_out(plan: Plan, workdir: Path, postgres: str) -> None:
             bench_worker_kill(plan, processes, store, load)
             store.dispose()
         except Exception:
-            for name in processes.running:
-                print(f"--- {name}\n{processes.log_tail(name)}")
+            processes.print_logs()
             raise
         finally:
             processes.stop_all()

@@ -122,6 +122,11 @@ class Processes:
     def log_tail(self, name: str) -> str:
         return (self.log_dir / f"{name}.log").read_text(errors="replace")[-3000:]
 
+    def print_logs(self) -> None:
+        """Each process's last lines (after an error: what the processes said)."""
+        for name in self.running:
+            print(f"--- {name}\n{self.log_tail(name)}")
+
     def signal(self, name: str, number: signal.Signals) -> None:
         os.killpg(self.running[name].pid, number)
 

@@ -129,8 +129,7 @@ def test_two_api_processes_and_two_workers_on_postgresql_and_a_chroma_server(
         assert len(cited) >= 12
         engine.dispose()
     except Exception:
-        for name in processes.running:
-            print(f"--- {name}\n{processes.log_tail(name)}")
+        processes.print_logs()
         raise
     finally:
         processes.stop_all()
