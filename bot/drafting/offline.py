@@ -421,12 +421,18 @@ def _quotable(chunk: IndexedChunk, budget: int) -> str:
             budget -= len(paragraph) + 2
             continue
         if not kept:
-            sentences = re.split(r"(?<=[.!?])\s+", paragraph)
+            # Whole sentences, and a list keeps its lines: "- a. - b" on one line reads badly.
             text = ""
-            for sentence in sentences:
-                if len(text) + len(sentence) + 1 > budget:
-                    break
-                text = f"{text} {sentence}".strip()
+            for line in paragraph.split("\n"):
+                for number, sentence in enumerate(re.split(r"(?<=[.!?])[ \t]+", line)):
+                    joined = f"{text}\n{sentence}" if text and number == 0 else \
+                        f"{text} {sentence}".strip()
+                    if len(joined) > budget:
+                        break
+                    text = joined
+                else:
+                    continue
+                break
             if text:
                 kept.append(text)
         break

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.drafting.offline import AnswerPart, ComposeInput, OfflineComposer
+from bot.drafting.offline import AnswerPart, ComposeInput, OfflineComposer, _quotable
 from bot.drafting.openings import item_name, problem_in, short_item_name
 from bot.facts import OrderFacts, OrderItemFacts, PolicyVerdict
 from ingest.index import IndexedChunk
@@ -193,3 +193,15 @@ def test_a_shipped_order_that_cannot_be_canceled_closes_with_the_person_offer() 
                    policy_question="cancel_order", verdicts=[cancel, returnable])
     assert "talk it through with a person" in text
     assert "what's wrong" not in text
+
+
+def test_a_list_cut_to_fit_keeps_one_item_per_line() -> None:
+    items = "\n".join(
+        f"- Item {n} can come back if it is unused. It has no fee at all." for n in range(1, 40)
+    )
+    quoted = _quotable(chunk(items, heading="What you can return"), 160)
+    assert quoted.splitlines() == [
+        "What you can return:",
+        "- Item 1 can come back if it is unused. It has no fee at all.",
+        "- Item 2 can come back if it is unused. It has no fee at all.",
+    ]
