@@ -402,7 +402,9 @@ def test_buyer_and_reply_markup_is_shown_as_text_and_never_runs(
 
     reply = (f"Hi, you wrote {payload} and <script>alert(2)</script>"
              "<b onmouseover=alert(3)>bold</b>. Thanks!")
-    server.approve(server.pending_draft(buyer.state()["id"])["id"], text=reply)
+    # The bubble shows before the server answers: wait until the conversation is saved.
+    conversation = buyer.wait_for_conversation()
+    server.approve(server.pending_draft(conversation["id"])["id"], text=reply)
     expect(buyer.bubbles("seller")).to_have_text([reply])
     buyer.bubbles("seller").hover()
 
