@@ -184,7 +184,8 @@ def calibrate_command(
     fitted = report.calibration.fitted_on
     typer.echo(
         f"midpoint {report.calibration.midpoint:.3f} (out-of-scope lift "
-        f"{report.calibration.out_of_scope_lift:.2f}, order bonus "
+        f"{report.calibration.out_of_scope_lift:.2f}, off-topic weight "
+        f"{report.calibration.off_topic_weight:.2f}, order bonus "
         f"{report.calibration.order_bonus:.2f})\n"
         f"{report.questions} example questions ({report.questions_ranked_right} find their own "
         f"article without their own chunk), {report.probes} off-topic probes, "

@@ -53,6 +53,7 @@ class KbCalibrationReport:
         return {
             "midpoint": self.calibration.midpoint,
             "out_of_scope_lift": self.calibration.out_of_scope_lift,
+            "off_topic_weight": self.calibration.off_topic_weight,
             "order_bonus": self.calibration.order_bonus,
             "threshold": self.calibration.threshold,
             "fitted_on": self.calibration.fitted_on,
@@ -163,6 +164,7 @@ def _point(result: RetrievalResult) -> CalibrationPoint:
         dense=result.features["dense"],
         out_of_scope=result.features["out_of_scope"],
         has_order=result.features.get("has_order", 0.0) >= 0.5,
+        off_topic=result.features.get("off_topic", 0.0),
     )
 
 

@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from bot.retrieval.calibration import CALIBRATION_KEY, Calibration
 from bot.retrieval.items import ItemVocabulary
+from bot.retrieval.off_topic import OffTopicProbes
 from bot.understanding.signals import ORDER_ID
 from ingest.bm25 import Bm25Index
 from ingest.embedder import Embedder, Vectors
@@ -158,6 +159,7 @@ class HybridRetriever:
         # The index generation the view was built from (see mark_index_changed).
         self._generation: str | None = None
         self._checked_at = -math.inf
+        self._off_topic = OffTopicProbes(self.embed_many)
         self._oos_column = (
             topic_model.classes.index("out_of_scope")
             if topic_model is not None and "out_of_scope" in topic_model.classes
@@ -443,6 +445,12 @@ class HybridRetriever:
             masked_text, masked_vector, k, has_order, exclude_chunk_ids, language,
             masked_questions=self._masked_question_vectors(),
         )
+        bar = self.calibration.threshold
+        if masked.confidence < bar <= raw.confidence:
+            # Only the product name ties the message to the KB ("the cord is split" is
+            # nearest to "split the payment" once "kettle" is gone): the masked reading's
+            # first article is a guess, the named product's articles are not.
+            return raw
         masked.confidence = max(raw.confidence, masked.confidence)
         masked.topics, masked.out_of_scope = raw.topics, raw.out_of_scope
         masked.embedding = raw.embedding
@@ -477,6 +485,7 @@ class HybridRetriever:
             "agreement": top.agreement if top else 0.0,
             "out_of_scope": out_of_scope,
             "has_order": 1.0 if has_order else 0.0,
+            "off_topic": self._off_topic.resemblance(vector, language),
         }
         return RetrievalResult(
             articles=articles[:k],
@@ -527,6 +536,7 @@ class HybridRetriever:
             dense=features["dense"],
             out_of_scope=features["out_of_scope"],
             has_order=features.get("has_order", 0.0) >= 0.5,
+            off_topic=features.get("off_topic", 0.0),
         )
 
     def _rank(

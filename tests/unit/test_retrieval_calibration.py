@@ -8,13 +8,45 @@ from bot.retrieval import Calibration, CalibrationPoint, fit_calibration, off_to
 
 
 def test_the_bar_rises_with_out_of_scope_and_an_order_id_lowers_it() -> None:
-    calibration = Calibration(midpoint=0.4, out_of_scope_lift=0.3, order_bonus=0.1)
+    calibration = Calibration(
+        midpoint=0.4, out_of_scope_lift=0.3, order_bonus=0.1, off_topic_weight=0.5
+    )
     assert calibration.bar(out_of_scope=0.0, has_order=False) == pytest.approx(0.4)
     assert calibration.bar(out_of_scope=1.0, has_order=False) == pytest.approx(0.7)
     # An order id proves the message is about the shop: the classifier is not asked.
     assert calibration.bar(out_of_scope=1.0, has_order=True) == pytest.approx(0.3)
     assert calibration.confidence(dense=0.5, out_of_scope=0.0, has_order=False) > 0.5
     assert calibration.confidence(dense=0.5, out_of_scope=1.0, has_order=False) < 0.5
+    # Resembling messages no shop answers raises the bar, with or without an order id.
+    assert calibration.bar(
+        out_of_scope=0.0, has_order=False, off_topic=0.4
+    ) == pytest.approx(0.6)
+    assert calibration.bar(out_of_scope=1.0, has_order=True, off_topic=0.4) == pytest.approx(0.5)
+
+
+def test_the_fit_counts_the_off_topic_resemblance() -> None:
+    # Same cosines; the off-topic messages also resemble the probes: a lower bar keeps
+    # them out than the cosine alone would allow.
+    positives = [CalibrationPoint(dense=0.45 + i / 100, out_of_scope=1.0) for i in range(20)]
+    negatives = [
+        CalibrationPoint(dense=0.45 + i / 100, out_of_scope=1.0, off_topic=0.6)
+        for i in range(20)
+    ]
+    base = Calibration(out_of_scope_lift=0.0, off_topic_weight=0.5)
+    fitted = fit_calibration(positives, negatives, max_false_answer_rate=0.0, defaults=base)
+    assert fitted.fitted_on["recall"] == 1.0
+    blind = fit_calibration(
+        positives, negatives, max_false_answer_rate=0.0,
+        defaults=Calibration(out_of_scope_lift=0.0, off_topic_weight=0.0),
+    )
+    assert blind.fitted_on["recall"] == 0.0
+
+
+def test_a_calibration_stored_before_the_off_topic_term_keeps_its_meaning() -> None:
+    old = Calibration.from_json('{"midpoint": 0.325, "order_bonus": 0.08, "slope": 20.0}')
+    assert old.off_topic_weight == 0.0
+    assert old.out_of_scope_lift == pytest.approx(0.30)
+    assert old.bar(out_of_scope=1.0, has_order=False, off_topic=0.5) == pytest.approx(0.625)
 
 
 def test_fit_picks_the_lowest_bar_that_keeps_off_topic_out() -> None:
