@@ -15,35 +15,24 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic.migration import MigrationContext
 from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.checks import ReplyRules, check_draft
+from bot.checks.context import ReplyRules
 from bot.checks.redaction import install_log_redaction
 from bot.conversations.context import WorkflowConfig
 from bot.conversations.notifications import ReviewNotifier
 from bot.conversations.service import Workflow
 from bot.database import upgrade_to_head
-from bot.drafting.interface import Drafter
-from bot.drafting.llm import LlmComposer
-from bot.drafting.offline import OfflineComposer
-from bot.drafting.pipeline import DraftingConfig, DraftingPipeline, OrderLookup, PolicyDecider
 from bot.events import EventBus
-from bot.facts import CheckResult, DraftReply, OrderFacts, PolicyVerdict
-from bot.learning import LearnFromApprovals
-from bot.mail.channel import MailChannel
 from bot.mail.files import MAIL_FILES_FOLDER, PHOTO_FILES_FOLDER, MailFiles
 from bot.mail.inbox import MAIL_CHANNEL
 from bot.mail.reply_notices import ReplyNoticeMail
 from bot.orders.errors import SellingPartnerNotConfigured
-from bot.orders.lwa import LwaAccessTokens, LwaCredentials
-from bot.orders.sp_api import SellingPartnerOrdersClient
-from bot.orders.sync import OrderFetcher, OrderSync, OrderSyncLoop
 from bot.protection.crypto import (
     DataKeyMissing,
     DataKeyring,
@@ -51,20 +40,35 @@ from bot.protection.crypto import (
     keyring_for,
     load_data_keys,
 )
-from bot.reports.monitor import QualityAlertMonitor
-from bot.reports.service import Reports
-from bot.retrieval import CALIBRATION_KEY, Calibration, HybridRetriever
-from bot.retrieval.items import ItemVocabulary
-from bot.retrieval.kb_calibration import DevMessage, KbCalibrationReport, calibrate_kb
-from bot.retrieval.retriever import mark_index_changed
-from bot.routing import Router
 from bot.settings import Settings
-from ingest.embedder import Embedder, SentenceTransformerEmbedder, Vectors
-from ingest.index import ChromaIndex, DenseHit, IndexedChunk, SearchIndex
-from ingest.pipeline import resync
-from ingest.sync import SyncReport
 from knowledge_base.db import make_engine, make_session_factory
 from knowledge_base.error_base import DraftdeskError
+
+# An API-only process (``serve --api-only``) neither drafts nor searches: the drafting
+# pipeline, retrieval (bm25s, scipy, numpy), ingestion (langchain, pypdf, docx), Chroma and
+# the Selling Partner clients are imported where they are built, so that process starts in
+# well under 2 s (issue 17). tests/integration/test_api_only_imports.py keeps them out.
+if TYPE_CHECKING:
+    from bot.drafting.interface import Drafter
+    from bot.drafting.llm import LlmComposer
+    from bot.drafting.pipeline import (
+        DraftingConfig,
+        DraftingPipeline,
+        OrderLookup,
+        PolicyDecider,
+    )
+    from bot.facts import CheckResult, DraftReply, OrderFacts, PolicyVerdict
+    from bot.mail.channel import MailChannel
+    from bot.orders.lwa import LwaAccessTokens, LwaCredentials
+    from bot.orders.sp_api import SellingPartnerOrdersClient
+    from bot.orders.sync import OrderFetcher, OrderSync, OrderSyncLoop
+    from bot.reports.monitor import QualityAlertMonitor
+    from bot.reports.service import Reports
+    from bot.retrieval.items import ItemVocabulary
+    from bot.retrieval.kb_calibration import DevMessage, KbCalibrationReport
+    from ingest.embedder import Embedder, SentenceTransformerEmbedder, Vectors
+    from ingest.index import DenseHit, IndexedChunk, SearchIndex
+    from ingest.sync import SyncReport
 
 log = logging.getLogger(__name__)
 
@@ -150,15 +154,22 @@ class Services:
     @cached_property
     def reports(self) -> Reports:
         """The leads' reports: review figures and product-quality signals (issue 18)."""
+        from bot.reports.service import Reports
+
         return Reports(session_factory=self.session_factory)
 
     @cached_property
     def quality_monitor(self) -> QualityAlertMonitor:
         """Announces quality alerts once; started by :func:`start_quality_monitor`."""
+        from bot.reports.monitor import QualityAlertMonitor
+
         return QualityAlertMonitor(session_factory=self.session_factory)
 
     def resync_index(self) -> SyncReport:
         """Bring the search index in line with the published KB (after any publish change)."""
+        from bot.retrieval.retriever import mark_index_changed
+        from ingest.pipeline import resync
+
         report = resync(
             session_factory=self.session_factory, index=self.index, embedder=self.embedder
         )
@@ -171,6 +182,8 @@ class Services:
         """Fit the KB's answer/hand-off bar and keep it with the index (kb calibrate)."""
         if self.pipeline is None:
             raise ServicesError("calibration needs the real drafting pipeline")
+        from bot.retrieval.kb_calibration import calibrate_kb
+
         return calibrate_kb(self.pipeline.retriever, dev=dev)
 
     def calibrate_if_changed(self, *, changed: int, total: int) -> KbCalibrationReport | None:
@@ -178,6 +191,8 @@ class Services:
         the index has no calibration yet); small edits keep the current bar."""
         if self.pipeline is None or total == 0:
             return None
+        from bot.retrieval import CALIBRATION_KEY
+
         uncalibrated = self.index.read_metadata(CALIBRATION_KEY) is None
         if not uncalibrated and changed < RECALIBRATE_SHARE * total:
             return None
@@ -251,6 +266,8 @@ FIRST_ENCRYPTED_REVISION = 16
 def holds_encrypted_buyer_data(engine: Engine) -> bool:
     """Whether the database stores conversations encrypted under some data key already (an
     older schema still holds clear text, which its migration encrypts with a new key)."""
+    from alembic.migration import MigrationContext
+
     with engine.connect() as connection:
         revision = MigrationContext.configure(connection).get_current_revision()
         if revision is None or not revision.isdigit() or int(revision) < FIRST_ENCRYPTED_REVISION:
@@ -316,6 +333,8 @@ class MarketplaceOrders:
 
     def start_loop(self, *, interval_seconds: float) -> OrderSyncLoop:
         if self.loop is None:
+            from bot.orders.sync import OrderSyncLoop
+
             self.loop = OrderSyncLoop(self.sync, interval_seconds=interval_seconds)
             self.loop.start()
         return self.loop
@@ -364,6 +383,8 @@ def sp_api_setup(settings: Settings) -> SellingPartnerSetup | None:
             f"the Selling Partner API is partly configured: set {', '.join(missing)} "
             f"(credentials also as …_FILE)"
         )
+    from bot.orders.lwa import LwaCredentials
+
     return SellingPartnerSetup(
         credentials=LwaCredentials(
             client_id=found["sp_api_client_id"] or "",
@@ -398,6 +419,10 @@ def build_marketplace_orders(
     setup = setup or sp_api_setup(settings)
     if setup is None:
         return None
+    from bot.orders.lwa import LwaAccessTokens
+    from bot.orders.sp_api import SellingPartnerOrdersClient
+    from bot.orders.sync import OrderFetcher, OrderSync
+
     tokens = LwaAccessTokens(setup.credentials, token_url=setup.token_url, timeout_seconds=15.0)
     sync_client = SellingPartnerOrdersClient(base_url=setup.endpoint, access_token=tokens)
     # A mail waits for its order at most briefly: few attempts, short back-off and timeouts.
@@ -449,7 +474,7 @@ def build_mail_channel(
 ) -> MailChannel:
     """The Amazon inbox from settings (servers optional: replies queue until SMTP is set);
     raw mails and attachments are encrypted on disk with ``files_keyring``."""
-    from bot.mail.channel import MailChannelConfig
+    from bot.mail.channel import MailChannel, MailChannelConfig
     from bot.mail.endpoints import parse_server_url
     from bot.mail.inbox import SenderRules
     from bot.mail.relay import DEFAULT_RELAY_DOMAINS
@@ -483,6 +508,8 @@ def build_mail_channel(
 
 def build_index(settings: Settings) -> SearchIndex:
     """Chroma server when ``DRAFTDESK_CHROMA_URL`` is set, else embedded under the data dir."""
+    from ingest.index import ChromaIndex
+
     if settings.chroma_url:
         return ChromaIndex.http(settings.chroma_url, collection=settings.chroma_collection)
     return ChromaIndex.persistent(settings.chroma_dir, collection=settings.chroma_collection)
@@ -530,6 +557,8 @@ def build_services(
         pipeline=pipeline,
     )
     if pipeline is not None:
+        from bot.learning import LearnFromApprovals
+
         # What agents approve teaches retrieval (the KB's own material, never a dataset).
         services.notifiers.append(
             LearnFromApprovals(session_factory=session_factory, resync=services.resync_index)
@@ -546,6 +575,8 @@ def embedding_threads(settings: Settings) -> int:
 def build_embedder(settings: Settings) -> SentenceTransformerEmbedder:
     """The bundled model, with the process's thread count decided here, once."""
     import torch
+
+    from ingest.embedder import SentenceTransformerEmbedder
 
     # PyTorch's default (one thread per core in every process) made two workers draft at
     # 0.71x the rate of one on 2 cores, and query p95 ~10x worse under load (issue 17).
@@ -645,7 +676,7 @@ class ChecksOnlyDrafter:
     drafting is left to ``draftdesk worker`` processes."""
 
     def __init__(self, settings: Settings) -> None:
-        rules = drafting_config(settings).reply_rules
+        rules = reply_rules(settings)
         if settings.llm:
             # Edits of LLM drafts are checked against the LLM's instructions too.
             rules = ReplyRules(
@@ -661,6 +692,8 @@ class ChecksOnlyDrafter:
     def recheck(
         self, text: str, *, draft: DraftReply, buyer_messages: Sequence[str]
     ) -> list[CheckResult]:
+        from bot.checks import check_draft
+
         return check_draft(text, draft=draft, buyer_messages=buyer_messages, rules=self._rules)
 
 
@@ -673,6 +706,10 @@ def build_pipeline(
     chat_model: Any | None = None,
 ) -> DraftingPipeline:
     """Wire the real pipeline: topic model, retriever, router, composers, orders, policy."""
+    from bot.drafting.offline import OfflineComposer
+    from bot.drafting.pipeline import DraftingPipeline
+    from bot.retrieval import Calibration, HybridRetriever
+    from bot.routing import Router
     from bot.understanding.topics import TopicClassifier, TopicModelError
 
     topic_model: TopicClassifier | None
@@ -709,6 +746,8 @@ class CatalogueItems:
     minute (orders are imported and synced while the service runs)."""
 
     def __init__(self, session_factory: sessionmaker[Session], *, ttl_seconds: float = 60.0):
+        from bot.retrieval.items import ItemVocabulary
+
         self._session_factory = session_factory
         self._ttl = ttl_seconds
         self._read_at = -math.inf
@@ -723,6 +762,7 @@ class CatalogueItems:
         with self._lock:
             if not self._vocabulary or time.monotonic() - self._read_at >= self._ttl:
                 from bot.orders.repository import catalogue_titles
+                from bot.retrieval.items import ItemVocabulary
 
                 with self._session_factory() as session:
                     self._vocabulary = ItemVocabulary(catalogue_titles(session))
@@ -731,19 +771,28 @@ class CatalogueItems:
 
 
 def drafting_config(settings: Settings) -> DraftingConfig:
+    from bot.drafting.pipeline import DraftingConfig
+
     return DraftingConfig(
         seller_name=settings.seller_name,
         signature=settings.sign_off,
         retrieval_top_k=settings.retrieval_top_k,
-        reply_rules=ReplyRules(
-            allowed_link_domains=tuple(settings.allowed_link_domains),
-            allowed_phone_numbers=tuple(settings.allowed_phone_numbers),
-        ),
+        reply_rules=reply_rules(settings),
+    )
+
+
+def reply_rules(settings: Settings) -> ReplyRules:
+    """The seller's links and phone numbers a reply may contain (drafts and agents' edits)."""
+    return ReplyRules(
+        allowed_link_domains=tuple(settings.allowed_link_domains),
+        allowed_phone_numbers=tuple(settings.allowed_phone_numbers),
     )
 
 
 def build_llm_composer(settings: Settings, *, chat_model: Any | None = None) -> LlmComposer:
     """``DRAFTDESK_LLM=provider:model`` through ``init_chat_model`` (or a given model)."""
+    from bot.drafting.llm import LlmComposer
+
     who = {"seller_name": settings.seller_name, "signature": settings.sign_off}
     if chat_model is not None:
         return LlmComposer(chat_model, name=f"llm:{type(chat_model).__name__}", **who)

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn
 
 from bot.cli.backup import backup_app, rotate_key_command
 from bot.cli.common import DraftdeskGroup, console, fail, load_settings, services_for_cli
@@ -45,6 +44,8 @@ def ingest(
 
     Example: draftdesk ingest knowledge_base/demo --json
     """
+    from rich.progress import BarColumn, Progress, TextColumn
+
     from bot.retrieval.retriever import mark_index_changed
     from ingest.file_states import INGEST_FILE_STATES
     from ingest.pipeline import ingest_paths
@@ -239,7 +240,22 @@ def _register_plugins() -> None:
             continue
 
 
+def builtin_command_names() -> set[str]:
+    """The names of this CLI's own commands and groups (``serve``, ``worker``, ``kb``...)."""
+    names = {group.name for group in app.registered_groups if group.name}
+    for command in app.registered_commands:
+        if command.name:
+            names.add(command.name)
+        elif command.callback is not None:
+            names.add(command.callback.__name__.lower().replace("_", "-"))
+    return names
+
+
 def main() -> None:
     """Console-script entry point."""
-    _register_plugins()
+    # A plugin imports its own stack (evals: numpy, reports): only load plugins when the
+    # command may be one of theirs, so `serve --api-only` starts quickly (issue 17).
+    first = sys.argv[1] if len(sys.argv) > 1 else None
+    if first is None or first not in builtin_command_names():
+        _register_plugins()
     app()

@@ -27,7 +27,8 @@ def slack_command(
     DRAFTDESK_SLACK_REVIEW_CHANNEL=C0123 draftdesk slack
     """
     from bot.services import build_services
-    from bot.slack.desk import SlackConfig, SlackDesk
+    from bot.slack.config import SlackConfig
+    from bot.slack.desk import SlackDesk
     from knowledge_base.clock import utcnow
 
     settings = load_settings()

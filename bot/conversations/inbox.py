@@ -37,7 +37,6 @@ from bot.conversations.states import (
     MessageRole,
     MessageStatus,
 )
-from bot.drafting.acknowledgements import acknowledgement_in_language
 from bot.events import AGENTS_TOPIC, conversation_topic
 
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8}){0,2}$")
@@ -89,6 +88,10 @@ def acknowledgement_text(
 ) -> str:
     """The instant, honest reply: a person will answer, and roughly when — in the buyer's
     language (the message's, else the conversation's locale)."""
+    # Imported here: the wording loads the offline composer and the policy engine, which an
+    # API-only process should not pay for at start (issue 17: healthy in ≤ 2 s).
+    from bot.drafting.acknowledgements import acknowledgement_in_language
+
     name = first_word_of_name(buyer_name)
     when = ctx.config.ack_response_time_text
     translated = acknowledgement_in_language(

@@ -12,10 +12,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from ingest.embedder import Embedder
+if TYPE_CHECKING:
+    from ingest.embedder import Embedder
 
 # MiniLM cosine similarity above which two buyer questions count as the same need; tuned on
 # paraphrases ("can you engrave it" / "is personalisation possible") vs. unrelated pairs.
@@ -98,6 +98,8 @@ def cluster_questions(
     """
     if not questions:
         return []
+    import numpy as np  # here: the web app imports this module, and numpy is ~100 ms
+
     texts = sorted({q.text for q in questions})
     position = {text: i for i, text in enumerate(texts)}
     raw = np.asarray(embedder.embed(texts), dtype=np.float64)

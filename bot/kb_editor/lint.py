@@ -33,7 +33,6 @@ from bot.kb_editor.lint_text import (
     sentences,
 )
 from bot.policy import PolicyRules
-from ingest.loaders import iter_source_files, load_file
 from knowledge_base import repository as kb
 
 
@@ -182,6 +181,9 @@ def _first(claims: list[_Claim], key: object) -> int:
 def articles_in_directory(directory: Path) -> list[LintArticle]:
     """The article files under ``directory``, read by the same loaders as ``draftdesk ingest``
     (a file that cannot be read raises its ingest error)."""
+    # The loaders bring pypdf and python-docx: only `kb lint DIR` reads files.
+    from ingest.loaders import iter_source_files, load_file
+
     articles = [
         LintArticle(loaded.article_id, loaded.content.title, loaded.content.body)
         for path in iter_source_files([directory])

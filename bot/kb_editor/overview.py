@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.kb_editor import repository as repo
 from bot.kb_editor.gaps import DEFAULT_SIMILARITY, GapCluster, cluster_questions
 from bot.kb_editor.translations import TranslationInfo, public_article, translations_by_source
-from ingest.embedder import Embedder
 from knowledge_base import repository as kb
 from knowledge_base.schemas import ArticlePublic
+
+if TYPE_CHECKING:
+    from ingest.embedder import Embedder  # numpy: only the gaps page embeds
 
 USAGE_DAYS = 30
 GAP_DAYS = 90

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from sqlalchemy.orm import Session
 
 from bot.kb_editor.errors import ImportRejected
 from ingest.errors import IngestError
-from ingest.loaders import LoadedArticle, iter_source_files, load_file
 from knowledge_base import repository as kb
 from knowledge_base.errors import KnowledgeBaseError
 from knowledge_base.frontmatter import render_article, split_front_matter
 from knowledge_base.models import ARTICLE_STATUSES, Article
 from knowledge_base.schemas import ArticleContent
+
+if TYPE_CHECKING:
+    from ingest.loaders import LoadedArticle
 
 
 @dataclass
@@ -90,6 +92,9 @@ def _status_of(path: Path) -> str | None:
 
 def read_kb_directory(directory: Path) -> list[_Incoming]:
     """Load and check every file; any problem raises ImportRejected naming each bad file."""
+    # The loaders bring pypdf and python-docx: imported by the import itself, not at start.
+    from ingest.loaders import iter_source_files, load_file
+
     if not directory.is_dir():
         raise ImportRejected(f"{directory}: is not a directory")
     problems: list[str] = []

@@ -11,16 +11,19 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from bot.kb_editor.errors import UploadRejected
 from ingest.errors import IngestError
-from ingest.loaders import SUPPORTED_EXTENSIONS, LoadedArticle, load_file
 from knowledge_base import repository as kb
 from knowledge_base.errors import KnowledgeBaseError
 from knowledge_base.models import Article
 from knowledge_base.schemas import ArticleCreate
+
+if TYPE_CHECKING:
+    from ingest.loaders import LoadedArticle
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILES = 20
@@ -47,6 +50,9 @@ def safe_filename(filename: str) -> str:
 
 
 def _load(upload: UploadedFile, folder: Path) -> list[LoadedArticle]:
+    # The loaders (lxml, pypdf, python-docx) are imported by the first upload, not at start.
+    from ingest.loaders import SUPPORTED_EXTENSIONS, load_file
+
     name = safe_filename(upload.filename)
     if Path(name).suffix.lower() not in SUPPORTED_EXTENSIONS:
         raise UploadRejected(

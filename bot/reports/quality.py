@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session
 from bot.conversations.models import Conversation, Message
 from bot.conversations.order_bindings import OrderBinding
 from bot.conversations.states import MessageRole
-from bot.drafting.llm import Redaction
 from bot.orders.models import OrderItem
 from bot.reports.defects import DEFECT_LABELS, DefectType, classify_defect
 from bot.reports.week import ReportWeek, week_of
@@ -108,6 +107,8 @@ def complaint_spike(*, recent: int, baseline_per_day: float) -> bool:
 def mask_buyer_words(text: str, *, buyer_name: str | None) -> str:
     """The buyer's words with e-mails, phones, addresses, order ids and their name masked
     (the same patterns as for an outside LLM), shortened for a report."""
+    from bot.drafting.llm import Redaction  # the LLM composer's module: not needed at start
+
     masked = Redaction().redact(" ".join(text.split()), name=buyer_name)
     if len(masked) > EXAMPLE_MAX_CHARS:
         masked = masked[: EXAMPLE_MAX_CHARS - 1].rstrip() + "…"

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request, Response
-from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from starlette.concurrency import run_in_threadpool
 
 from bot.settings import Settings
-from bot.slack.desk import SlackConfig, SlackDesk
+from bot.slack.config import SlackConfig
+
+# Bolt and the desk are imported once Slack is configured: a process without Slack never
+# loads them (issue 17: an API-only process is healthy in ≤ 2 s).
+if TYPE_CHECKING:
+    from bot.slack.desk import SlackDesk
 
 EVENTS_PATH = "/slack/events"
 
@@ -28,6 +32,8 @@ def install_slack(app: FastAPI, settings: Settings) -> SlackConfig | None:
     config = SlackConfig.from_settings(settings)
     if config is None:
         return None
+    from bot.slack.desk import SlackDesk
+
     inner = app.router.lifespan_context
 
     @asynccontextmanager
@@ -43,6 +49,7 @@ def install_slack(app: FastAPI, settings: Settings) -> SlackConfig | None:
 
     app.router.lifespan_context = lifespan
     if config.mode == "http":
+        from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 
         @app.post(EVENTS_PATH, include_in_schema=False)
         async def slack_events(request: Request) -> Response:

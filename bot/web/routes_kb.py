@@ -8,7 +8,7 @@ a stale edit is a conflict, every change is audited, publishing re-syncs the ind
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -19,7 +19,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from bot.accounts.service import AuthenticatedUser, Role
-from bot.kb_editor import lint as kb_lint
 from bot.kb_editor import overview, review, uploads
 from bot.kb_editor import repository as kb_repo
 from bot.kb_editor.articles import ArticleEditor
@@ -34,7 +33,6 @@ from bot.kb_editor.translations import (
     same_locale,
     translation_id,
 )
-from bot.policy import PolicyError, load_policy
 from bot.understanding.tiers import ANSWERABLE_TOPICS
 from bot.web.archive_limits import check_archives
 from bot.web.deps import ConsoleUser, CsrfProtected, ServicesDep, csrf_protected
@@ -50,6 +48,9 @@ from knowledge_base.errors import (
     RevisionConflict,
 )
 from knowledge_base.schemas import MAX_QUESTIONS
+
+if TYPE_CHECKING:
+    from bot.kb_editor import lint as kb_lint
 
 router = APIRouter(prefix="/kb", include_in_schema=False)
 
@@ -588,6 +589,11 @@ async def upload(request: Request, user: KbLead, services: ServicesDep) -> Respo
 def policy_consistency(request: Request, user: ConsoleUser, services: ServicesDep) -> Response:
     """Sentences of published articles whose figures contradict the policy file (the one
     drafts are checked against) or another article — what ``draftdesk kb lint`` prints."""
+    # The linter and the policy engine compile their patterns on import (~200 ms together):
+    # only this page needs them, so the app starts without them.
+    from bot.kb_editor import lint as kb_lint
+    from bot.policy import PolicyError, load_policy
+
     with services.session_factory() as session:
         articles = kb_lint.published_articles(session)
     policy_file = services.settings.resolved_policy_file

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -22,9 +22,11 @@ from bot.reports.quality import (
     QualityAlert,
 )
 from bot.services import Services, start_quality_monitor
-from bot.slack.desk import SlackDesk
 from bot.web.deps import ConsoleLead, ServicesDep
 from bot.web.templating import templates
+
+if TYPE_CHECKING:
+    from bot.slack.desk import SlackDesk  # Bolt: imported only when Slack is configured
 
 router = APIRouter(include_in_schema=False)
 WeekParam = Annotated[str | None, Query(max_length=10, description="ISO week, e.g. 2026-W48")]

@@ -1,15 +1,15 @@
-"""Office formats: PDF (pypdf, text per page) and Word DOCX (python-docx, with headings)."""
+"""Office formats: PDF (pypdf, text per page) and Word DOCX (python-docx, with headings).
+
+pypdf and python-docx are imported by the loader that needs them: the web app imports the
+loaders for its upload page, and an API-only process must start quickly (issue 17).
+"""
 
 from __future__ import annotations
 
 import io
 import re
 from pathlib import Path
-
-from docx import Document as open_docx
-from docx.table import Table
-from docx.text.paragraph import Paragraph
-from pypdf import PdfReader
+from typing import TYPE_CHECKING
 
 from ingest.errors import ArchiveTooLarge, CorruptDocument, EmptyDocument
 from ingest.loaders.archives import archive_problem
@@ -25,11 +25,18 @@ from ingest.loaders.base import (
 )
 from knowledge_base.repository import slugify
 
+if TYPE_CHECKING:
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+    from pypdf import PdfReader
+
 
 def load_pdf(path: Path, data: bytes) -> list[LoadedArticle]:
     """A PDF's text layer, page by page; title from metadata or the first line."""
     # A malformed file makes a parser raise nearly anything (ValueError, KeyError,
     # struct/zlib errors...); for an uploaded file every one of those means "corrupt".
+    from pypdf import PdfReader
+
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not _opens_without_password(reader):
@@ -72,6 +79,9 @@ def load_docx(path: Path, data: bytes) -> list[LoadedArticle]:
     problem = archive_problem(data)
     if problem is not None:  # before python-docx unpacks a zip bomb
         raise ArchiveTooLarge(f"{path}: {problem}")
+    from docx import Document as open_docx
+    from docx.table import Table
+
     try:
         document = open_docx(io.BytesIO(data))
         blocks: list[Block] = []

@@ -7,9 +7,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import lxml.etree
-import lxml.html
-
 from ingest.errors import CorruptDocument, EmptyDocument
 from ingest.loaders.base import (
     Block,
@@ -87,6 +84,9 @@ def load_html(path: Path, data: bytes) -> list[LoadedArticle]:
     """An HTML page: title from ``<title>`` or the first ``<h1>``, body as Markdown."""
     if not data.strip():
         raise EmptyDocument(f"{path}: has no text")
+    # lxml is imported by the first HTML file: the web app imports the loaders at start.
+    import lxml.etree
+
     try:
         root = _parse_html(data)
     except (lxml.etree.ParserError, ValueError) as exc:
@@ -104,6 +104,8 @@ def load_html(path: Path, data: bytes) -> list[LoadedArticle]:
 
 
 def _parse_html(data: bytes) -> Any:
+    import lxml.html
+
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
