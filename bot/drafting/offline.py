@@ -209,6 +209,11 @@ def _shipped_by_marketplace(order: OrderFacts | None) -> bool:
     )
 
 
+# A day as verdicts write it in every language ("31 January 2027", "31 gennaio 2027",
+# "2027年1月31日").
+_DATE = re.compile(r"\b\d{1,2}\.? (?:de )?\w+ (?:de )?\d{4}\b|\d{4}年\d{1,2}月\d{1,2}日")
+
+
 def _fit_verdicts(verdicts: Sequence[PolicyVerdict], budget: int,
                   text_of: Callable[[PolicyVerdict], str] = lambda v: v.text) -> list[str]:
     """Verdict sentences (each stated once) that fit the budget; the rest are left to the agent."""
@@ -220,8 +225,16 @@ def _fit_verdicts(verdicts: Sequence[PolicyVerdict], budget: int,
         # "return window closed" verdict) would only repeat it.
         if verdict.rule_ids and set(verdict.rule_ids) <= covered:
             continue
+        text = text_of(verdict)
+        # "It has shipped, so it can't be canceled — but once it arrives you can return it
+        # until 31 January 2027" already gave the return date: a return verdict with no
+        # other date would say it again.
+        dates = set(_DATE.findall(text))
+        if (verdict.kind == "return" and verdict.eligible and distinct and dates
+                and dates <= set(_DATE.findall(" ".join(distinct)))):
+            continue
         covered.update(verdict.rule_ids)
-        distinct.append(text_of(verdict))
+        distinct.append(text)
     for text in dict.fromkeys(distinct):
         if texts and sum(len(t) + 2 for t in texts) + len(text) > budget:
             break

@@ -205,3 +205,26 @@ def test_a_list_cut_to_fit_keeps_one_item_per_line() -> None:
         "- Item 1 can come back if it is unused. It has no fee at all.",
         "- Item 2 can come back if it is unused. It has no fee at all.",
     ]
+
+
+def test_a_return_date_the_cancel_verdict_gave_is_not_stated_twice() -> None:
+    shipped = KETTLE.model_copy(update={"status": "shipped", "delivered_at": None})
+    cancel = PolicyVerdict(
+        kind="cancel", eligible=False, rule_ids=["cancel.already_shipped"],
+        text="It has already shipped, so it can't be canceled any more — but once it arrives "
+             "you can return it until 31 January 2027.",
+    )
+    same_day = PolicyVerdict(
+        kind="return", eligible=True, rule_ids=["return.holiday_window"],
+        text="Your kettle can be returned until 31 January 2027 — the holiday window applies.",
+    )
+    text = compose(order=shipped, buyer_text="can i still cancel?", order_id_given=True,
+                   policy_question="cancel_order", verdicts=[cancel, same_day])
+    assert text.count("31 January 2027") == 1
+    # A return verdict with a date of its own is still stated.
+    other_day = same_day.model_copy(
+        update={"text": "Your kettle can be returned until 15 January 2027."}
+    )
+    text = compose(order=shipped, buyer_text="can i still cancel?", order_id_given=True,
+                   policy_question="cancel_order", verdicts=[cancel, other_day])
+    assert "15 January 2027" in text and "31 January 2027" in text
