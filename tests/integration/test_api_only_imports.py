@@ -61,3 +61,19 @@ def test_serve_api_only_imports_no_model_index_loaders_or_slack(tmp_path: Path) 
     assert finished.returncode == 0, finished.stderr[-3000:]
     report = json.loads(finished.stdout.strip().splitlines()[-1])
     assert report == {"health": [[200, "api"]], "loaded": []}
+
+
+def test_a_start_on_a_current_schema_does_not_load_alembic(tmp_path: Path) -> None:
+    env = {**os.environ, "DRAFTDESK_DATA_DIR": str(tmp_path / "data")}
+    upgraded = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "upgrade"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert upgraded.returncode == 0, upgraded.stderr[-3000:]
+    finished = subprocess.run(
+        [sys.executable, "-c", _SERVE_API_ONLY, "alembic", "mako", "pygments"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    report = json.loads(finished.stdout.strip().splitlines()[-1])
+    assert report == {"health": [[200, "api"]], "loaded": []}
