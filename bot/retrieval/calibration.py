@@ -33,7 +33,9 @@ MAX_FALSE_ANSWER_RATE = 0.035
 class Calibration:
     """The bar a message's best KB match must clear before it is answered."""
 
-    midpoint: float = 0.30
+    # Before any fit (a KB ingested without calibration, tests): near what the fit gives
+    # with the off-topic term (demo KB 0.070, Northwind 0.14).
+    midpoint: float = 0.10
     # The classifier's p(out of scope) is ~1.0 for casual buyer wording as well as for
     # off-topic text, so it weighs little; the resemblance to off-topic messages separates
     # them (weights chosen on buyer-voice dev sets of two KBs, Bitext and CLINC: see

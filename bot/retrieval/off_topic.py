@@ -7,8 +7,9 @@ its in-scope class saw only Bitext's wording: it cannot tell a casual shop quest
 trivia, sales pitches, coding questions, personal errands) can: a buyer's shop question is
 far from all of them, an off-topic message is near a few. The resemblance is the mean
 cosine of the message to its three nearest probes: the English ones, or those in the
-message's language when draftdesk ships probes in it and they are nearer (language
-detection can take a short English message for another language).
+message's language when draftdesk ships probes in it, the KB has translations in it (the
+retriever decides) and they are nearer (language detection can take a short English
+message for another language).
 
 A probe asked again (calibration asks every probe) is never its own neighbour: an
 identical vector is skipped, as the KB's own example questions are asked without their

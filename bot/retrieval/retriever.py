@@ -485,7 +485,12 @@ class HybridRetriever:
             "agreement": top.agreement if top else 0.0,
             "out_of_scope": out_of_scope,
             "has_order": 1.0 if has_order else 0.0,
-            "off_topic": self._off_topic.resemblance(vector, language),
+            # Probes in the buyer's language only where the KB is searched in it too: two
+            # texts in one language are alike for that alone, a German message and the
+            # English KB are not.
+            "off_topic": self._off_topic.resemblance(
+                vector, language if (language or "").lower() in self._view.bm25_by_locale else None
+            ),
         }
         return RetrievalResult(
             articles=articles[:k],

@@ -125,7 +125,10 @@ def test_a_phone_buyer_is_acknowledged_once_asks_for_a_person_and_is_told_the_tr
     agent_page.goto(f"{server.url}/console/drafts/{server.pending_draft(state['id'])['id']}")
     thumbnail = agent_page.get_by_role("img", name="Photo from the buyer: cracked.png")
     expect(thumbnail).to_be_visible()
-    assert thumbnail.evaluate("img => img.complete && img.naturalWidth") > 0
+    # Visible comes before loaded: wait for the decoded image (a race seen once in CI).
+    agent_page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle()
+    )
 
     # The team decides no reply is needed: only now does the chat say nothing more is coming.
     draft = server.pending_draft(state["id"])
