@@ -19,26 +19,35 @@ own chunk.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+import weakref
 from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.retrieval.calibration import off_topic_probes, off_topic_probes_in
-from ingest.embedder import Vectors
+from ingest.embedder import Embedder, Vectors
 
 NEAREST = 3
 # Cosine at which two vectors are the same text (a probe meeting itself).
 _SAME_TEXT = 0.9999
+# Probe vectors by embedder: every retriever a process builds (tests build hundreds) embeds
+# the probes once.
+_SHARED: weakref.WeakKeyDictionary[Embedder, dict[str, npt.NDArray[np.float32]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class OffTopicProbes:
-    """Probe vectors per language, embedded on first use (≈1 s for the English 300)."""
+    """Probe vectors per language, embedded on first use (≈1 s for the English 373) and
+    shared by every retriever of the process that uses the same embedder."""
 
-    def __init__(self, embed_many: Callable[[list[str]], Vectors]) -> None:
-        self._embed_many = embed_many
-        self._vectors: dict[str, npt.NDArray[np.float32]] = {}
+    def __init__(self, embedder: Embedder) -> None:
+        self._embed_many = embedder.embed
+        try:
+            self._vectors = _SHARED.setdefault(embedder, {})
+        except TypeError:  # an embedder that cannot be weakly referenced keeps its own
+            self._vectors = {}
         self._lock = threading.Lock()
 
     def resemblance(self, vector: Vectors, language: str | None = None) -> float:

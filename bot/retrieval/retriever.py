@@ -159,7 +159,7 @@ class HybridRetriever:
         # The index generation the view was built from (see mark_index_changed).
         self._generation: str | None = None
         self._checked_at = -math.inf
-        self._off_topic = OffTopicProbes(self.embed_many)
+        self._off_topic = OffTopicProbes(embedder)
         self._oos_column = (
             topic_model.classes.index("out_of_scope")
             if topic_model is not None and "out_of_scope" in topic_model.classes

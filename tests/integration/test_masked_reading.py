@@ -9,6 +9,7 @@ import pytest
 
 from bot.retrieval import HybridRetriever
 from bot.retrieval.items import ItemVocabulary
+from bot.retrieval.kb_calibration import calibrate_kb
 
 pytestmark = pytest.mark.slow
 
@@ -22,12 +23,17 @@ def test_a_message_only_its_product_name_ties_to_the_kb_keeps_the_named_products
     base = demo_services.pipeline.retriever
     retriever = HybridRetriever(
         index=demo_services.index, embedder=demo_services.embedder,
-        calibration=base.calibration, item_vocabulary=lambda: catalogue,
+        topic_model=base._topic_model, item_vocabulary=lambda: catalogue,
         rebuild_in_background=False,
     )
-    retriever.refresh()
-    text = "got my kettle today, the cord is split open near the plug. what do you want me to do"
+    # The demo KB's own bar, as `draftdesk ingest` fits it (not stored: the index is shared).
+    retriever.calibration = calibrate_kb(retriever, store=False).calibration
+    text = (
+        "got my kettle today, the cord is split open near the plug. not touching it, what do "
+        "you want me to do"
+    )
     result = retriever.retrieve(text)
+    assert result.confidence >= retriever.calibration.threshold  # answered, so it matters
     # Masked, "the cord is split" is nearest to "split the payment between two cards".
     assert result.articles[0].article_id not in {"payment-problems", "payment-methods"}
     # A message the KB answers without its product name still ranks on the masked reading.

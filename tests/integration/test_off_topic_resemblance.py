@@ -30,7 +30,7 @@ OFF_TOPIC = [
 def test_shop_questions_are_further_from_the_probes_than_off_topic_requests(
     real_embedder: Any,
 ) -> None:
-    probes = OffTopicProbes(real_embedder.embed)
+    probes = OffTopicProbes(real_embedder)
     shop = [probes.resemblance(v) for v in real_embedder.embed(SHOP_QUESTIONS)]
     off = [probes.resemblance(v) for v in real_embedder.embed(OFF_TOPIC)]
     assert max(shop) < min(off), (shop, off)
@@ -38,7 +38,7 @@ def test_shop_questions_are_further_from_the_probes_than_off_topic_requests(
 
 def test_a_probe_is_not_its_own_neighbour(real_embedder: Any) -> None:
     texts = off_topic_probes()
-    probes = OffTopicProbes(real_embedder.embed)
+    probes = OffTopicProbes(real_embedder)
     vector = real_embedder.embed([texts[0]])[0]
     others = np.asarray(real_embedder.embed(texts[1:]), dtype=np.float32) @ np.asarray(vector)
     expected = float(np.sort(others)[-NEAREST:].mean())
@@ -46,7 +46,7 @@ def test_a_probe_is_not_its_own_neighbour(real_embedder: Any) -> None:
 
 
 def test_a_message_in_another_language_is_compared_with_probes_in_it(real_embedder: Any) -> None:
-    probes = OffTopicProbes(real_embedder.embed)
+    probes = OffTopicProbes(real_embedder)
     vector = real_embedder.embed(["Wie wird das Wetter morgen in Berlin?"])[0]
     english_only = probes.resemblance(vector, "en")
     german = probes.resemblance(vector, "de")
