@@ -8,12 +8,17 @@
   records no longer in the collection are only replayed as "add, then delete", so their
   document text and vector are emptied here, and the file is vacuumed. A Chroma *server*
   (``DRAFTDESK_CHROMA_URL``) is outside our reach: its operator must vacuum it.
+* **Embedded Chroma's HNSW files** are written from buffers allocated at full capacity and
+  never zeroed (chroma-core/chroma#7688, open): the slots past the last vector hold
+  whatever the process had freed, buyer text included. Those slots are zeroed here; they
+  are never read, and a later vector is written over its slot in full.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import struct
 from collections.abc import Iterable
 from contextlib import closing
 from pathlib import Path
@@ -23,6 +28,11 @@ from sqlalchemy import Engine
 log = logging.getLogger(__name__)
 _CHROMA_DB = "chroma.sqlite3"
 _CHROMA_DELETE = 3  # chromadb's operation code for a delete in embeddings_queue
+# header.bin of a persisted HNSW segment (chroma-core/hnswlib): format version (int32),
+# then offsetLevel0, max_elements, cur_element_count, size_data_per_element (size_t each).
+_HNSW_HEADER = struct.Struct("<i4Q")
+_HNSW_FORMAT = 1
+_FLOAT_BYTES = 4  # length.bin: one float32 norm per slot
 
 
 def compact_sqlite(engine: Engine) -> bool:
@@ -87,3 +97,37 @@ def scrub_chroma_log(chroma_dir: Path, *, collection: str, live_ids: Iterable[st
         if stale:
             connection.execute("VACUUM")
     return len(stale)
+
+
+def scrub_hnsw_slack(chroma_dir: Path) -> int:
+    """Zero the unused capacity of every persisted HNSW segment under ``chroma_dir``
+    (``data_level0.bin`` and ``length.bin`` past the persisted element count); returns the
+    bytes zeroed. A segment whose files do not have the expected shape is left alone."""
+    zeroed = 0
+    for header in sorted(chroma_dir.glob("*/header.bin")):
+        raw = header.read_bytes()
+        if len(raw) < _HNSW_HEADER.size:
+            continue
+        version, _, capacity, count, element_size = _HNSW_HEADER.unpack_from(raw)
+        if version != _HNSW_FORMAT or count > capacity or element_size == 0:
+            log.warning("unknown HNSW layout in %s: its slack was not zeroed", header.parent)
+            continue
+        for name, slot_size in (("data_level0.bin", element_size), ("length.bin", _FLOAT_BYTES)):
+            zeroed += _zero_past(header.parent / name, used=count * slot_size,
+                                 expected=capacity * slot_size)
+    return zeroed
+
+
+def _zero_past(path: Path, *, used: int, expected: int) -> int:
+    if not path.is_file():
+        return 0
+    size = path.stat().st_size
+    if size <= used:  # written up to the last vector (a full persist): no slack
+        return 0
+    if size != expected:  # neither full capacity nor the used part: not a layout this knows
+        log.warning("unexpected size of %s (%d, not %d): left alone", path, size, expected)
+        return 0
+    with path.open("r+b") as handle:
+        handle.seek(used)
+        handle.write(bytes(size - used))
+    return size - used

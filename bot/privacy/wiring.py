@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.privacy.retention import RetentionPolicy
 from bot.privacy.service import PrivacyDesk, PrivacyReport, SlackCardRedactor
 from bot.privacy.slack_cards import RedactSlackCard
-from bot.privacy.storage import compact_sqlite, scrub_chroma_log
+from bot.privacy.storage import compact_sqlite, scrub_chroma_log, scrub_hnsw_slack
 from bot.services import Services
 from bot.settings import Settings
 from knowledge_base.clock import Clock, utcnow
@@ -61,6 +61,8 @@ def build_privacy_desk(
                 collection=settings.chroma_collection,
                 live_ids=live_index_ids(),
             )
+        if settings.chroma_url is None:
+            scrub_hnsw_slack(settings.chroma_dir)
         compact_sqlite(engine)
 
     return PrivacyDesk(

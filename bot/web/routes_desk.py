@@ -29,8 +29,9 @@ def presence(
     draft_id: RowId, user: ConsoleUser, workflow: WorkflowDep, leaving: bool = False
 ) -> Response:
     """The open draft page's heartbeat (every 15 s): records that this agent is viewing it
-    and answers who else is, and who claimed the conversation. ``leaving`` when the page
-    closes."""
+    and answers who else is, who claimed the conversation and the draft's status (so a page
+    whose event stream was not yet open sees a decision it missed). ``leaving`` when the
+    page closes."""
     if leaving:
         desk.stop_viewing(workflow.ctx, draft_id=draft_id, agent=user.actor)
         return JSONResponse({"viewers": [], "assignee": None})
@@ -43,6 +44,7 @@ def presence(
         "viewers": [desk.display_name(agent) for agent in others],
         "assignee": desk.display_name(assignment.assignee) if assignment else None,
         "assigned_to_me": assignment is not None and assignment.assignee == user.actor,
+        "status": draft.status,
     })
 
 

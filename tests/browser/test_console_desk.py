@@ -194,6 +194,34 @@ def test_two_agents_and_the_buyer_writing_again_while_one_edits(
     ben_context.close()
 
 
+def test_a_buyer_message_that_lands_before_the_event_stream_opens_still_shows_the_banner(
+    live_server: Any, browser: Browser
+) -> None:
+    # Under load the page's event stream can open seconds after the page: a draft replaced
+    # in between has no event left to deliver; the page asks for its status when it opens.
+    services = live_server.services
+    workflow = services.workflow
+    conversation = _conversation(workflow, "Maria Lopez", ["Where is my parcel?"])
+    (draft,) = wait_for(lambda: workflow.list_drafts(), timeout=30)
+    context, page = _signed_in(browser, live_server.url, _agent(services, "cy@example.com"))
+    held: list[Route] = []
+    page.route("**/api/v1/events", lambda route: held.append(route))  # held until released
+    page.goto(f"{live_server.url}/console/drafts/{draft.id}")
+    expect(page.locator("article.draft")).to_have_attribute("data-status", "pending_review")
+    wait_for(lambda: held or page.wait_for_timeout(50), timeout=30)
+
+    workflow.receive_buyer_message(conversation_id=conversation,
+                                   text="Also, can I change the colour?")
+    wait_for(lambda: workflow.get_draft(draft_id=draft.id).status == "superseded" or None,
+             timeout=30)
+    expect(page.locator("#wrote-again-banner")).to_be_hidden()
+    held[0].continue_()
+
+    expect(page.locator("#wrote-again-banner")).to_be_visible(timeout=15_000)
+    expect(page.locator("#stale-banner")).to_be_hidden()
+    context.close()
+
+
 def _offline(route: Route) -> None:
     if route.request.url.startswith(("http://127.0.0.1", "data:")):
         route.continue_()

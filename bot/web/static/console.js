@@ -10,6 +10,7 @@
   var view = params.get("view") || (window.location.pathname.indexOf("/console/conversations/") === 0 ? "attention" : "pending");
   var draftEl = document.querySelector("article.draft[data-draft-id]");
   var currentDraftId = draftEl ? draftEl.getAttribute("data-draft-id") : "";
+  var renderedStatus = draftEl ? draftEl.getAttribute("data-status") : "";
   var conversationId = draftEl ? draftEl.getAttribute("data-conversation-id") : "";
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   var submitting = false;
@@ -182,8 +183,9 @@
       });
     });
     // Events between the page's render and the stream being ready (or while it was
-    // reconnecting) would be missed: each "ready" fetches the queue once.
-    source.addEventListener("ready", refreshQueue);
+    // reconnecting) would be missed: each "ready" fetches the queue once and asks for this
+    // draft's status (a decision taken meanwhile shows the same banner as its event).
+    source.addEventListener("ready", function () { refreshQueue(); heartbeat(); });
   }
 
   // --- who is viewing ------------------------------------------------------------------------
@@ -203,13 +205,18 @@
     });
   }
 
+  function noticeDecision(status) {
+    if (!status || status === renderedStatus || replaced || submitting) { return; }
+    if (status === "superseded") { showWroteAgain(); } else { showStale(); }
+  }
+
   function heartbeat() {
-    if (!currentDraftId || replaced) { return; }
+    if (!currentDraftId || replaced || !document.getElementById("viewers")) { return; }
     fetch("/console/drafts/" + encodeURIComponent(currentDraftId) + "/presence", {
       method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf, "Accept": "application/json" },
     })
       .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (state) { if (state) { showPresence(state); } })
+      .then(function (state) { if (state) { showPresence(state); noticeDecision(state.status); } })
       .catch(function () { /* the next beat retries */ });
   }
 
