@@ -49,6 +49,7 @@ from benchmarks.load_support import (
     outcome,
     percentile,
     process_env,
+    rss_mb,
     small_kb,
     wait_until,
 )
@@ -196,13 +197,17 @@ def bench_scaled_out(plan: Plan, workdir: Path, postgres: str) -> None:
                 raise RuntimeError("the Chroma server did not start")
             processes.run("draftdesk", "db", "upgrade")
             processes.run("draftdesk", "ingest", str(small_kb(workdir / "kb-scaled")))
-            processes.start("api", "draftdesk", "serve", "--api-only", "--host", "127.0.0.1",
-                            "--port", str(api_port))
+            started = time.monotonic()
+            api = processes.start("api", "draftdesk", "serve", "--api-only", "--host",
+                                  "127.0.0.1", "--port", str(api_port))
+            if not wait_until(lambda: healthy(f"{base}/healthz"), timeout=60, interval=0.05):
+                raise RuntimeError("the API process did not start:\n" + processes.log_tail("api"))
+            print(f"\nserve --api-only (migrated database): healthy after "
+                  f"{time.monotonic() - started:.2f} s, RSS {rss_mb(api.pid):.0f} MB "
+                  f"{load_avg()} (target <= 2 s, <= 200 MB)")
             workers = ["worker0", "worker1"]
             for name in workers:
                 processes.start(name, "draftdesk", "worker")
-            if not wait_until(lambda: healthy(f"{base}/healthz"), timeout=60):
-                raise RuntimeError("the API process did not start:\n" + processes.log_tail("api"))
             store = DraftStore(url)
             load = BuyerLoad(base, seed=35)
             warm = load.backlog(8)  # both workers load their model and answer once

@@ -62,6 +62,17 @@ def load_avg() -> str:
     return f"[load {one:.2f}/{five:.2f}]"
 
 
+def rss_mb(pid: int) -> float:
+    """A process's resident memory (Linux ``/proc``), in MB; 0 when it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return 0.0
+    kilobytes = next((int(line.split()[1]) for line in status.splitlines()
+                      if line.startswith("VmRSS:")), 0)
+    return kilobytes / 1024
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")

@@ -1,5 +1,6 @@
-"""Benchmarks: ingest throughput against raw ``model.encode``, warm ``ask`` latency and KB
-scale (:mod:`benchmarks.kb_scale`: 37 to 10k articles, ~15 minutes on two cores).
+"""Benchmarks: ingest throughput against raw ``model.encode``, warm ``ask`` latency, a
+worker's backlog one at a time vs in batches, and KB scale (:mod:`benchmarks.kb_scale`: 37
+to 10k articles, ~15 minutes on two cores).
 
 Run with ``make bench`` (or ``python -m benchmarks.run [--kb-sizes 37,500]``). Prints
 figures; asserts nothing.
@@ -153,6 +154,49 @@ def bench_ask(rounds: int = 10) -> None:
     )
 
 
+def bench_backlog(conversations: int = 48, rounds: int = 3) -> None:
+    """A worker through a backlog of conversations: one at a time vs claimed in batches
+    whose texts are embedded in one model call (issue 17 §6). Alternating runs, one process;
+    the load average is printed beside the figures."""
+    from bot.services import build_services
+    from bot.settings import Settings
+    from bot.worker import DraftingWorker
+    from ingest.pipeline import ingest_paths
+
+    messages = [f"{query} (#{n})" for n in range(conversations // len(ASK_QUERIES) + 1)
+                for query in ASK_QUERIES][:conversations]
+    with tempfile.TemporaryDirectory() as tmp:
+        services = build_services(Settings(data_dir=Path(tmp), worker_in_process=False))
+        ingest_paths([DEMO_KB], session_factory=services.session_factory,
+                     index=services.index, embedder=services.embedder)
+        assert services.pipeline is not None
+        services.pipeline.retriever.refresh()
+
+        def drafts_per_second(batch_size: int) -> float:
+            for text in messages:
+                conversation = services.workflow.start_conversation(buyer_name="Maria")
+                services.workflow.receive_buyer_message(conversation_id=conversation.id,
+                                                        text=text)
+            worker = DraftingWorker(workflow=services.workflow, batch_size=batch_size)
+            start = time.perf_counter()
+            drafted = worker.run_until_idle()
+            return drafted / (time.perf_counter() - start)
+
+        drafts_per_second(4)  # warm-up
+        rates: dict[int, list[float]] = {1: [], 4: [], 8: []}
+        for _ in range(rounds):
+            for size in (1, 4, 8):
+                rates[size].append(drafts_per_second(size))
+        services.close()
+    one = statistics.median(rates[1])
+    figures = ", ".join(
+        f"batches of {size} {statistics.median(rates[size]):.1f} drafts/s "
+        f"(ratio {statistics.median(rates[size]) / one:.2f})" for size in (4, 8)
+    )
+    print(f"worker backlog of {conversations}, median of {rounds} alternating runs "
+          f"(load {os.getloadavg()[0]:.2f}): one at a time {one:.1f} drafts/s, {figures}")
+
+
 def main(argv: list[str] | None = None) -> None:
     import argparse
 
@@ -167,6 +211,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"torch threads: {torch.get_num_threads()}, cores: {os.cpu_count()}")
     bench_ingest()
     bench_ask()
+    bench_backlog()
     sizes = [int(size) for size in args.kb_sizes.split(",") if size.strip()]
     if sizes:
         bench_kb_scale(sizes)

@@ -113,10 +113,16 @@ class Router:
             out_of_scope=retrieval.out_of_scope,
         )
 
+    @staticmethod
+    def read_text(text: str) -> tuple[str, bool, str]:
+        """What is routed of a buyer text: the text without invisible characters and without
+        instructions addressed to a model, whether any were removed, and its language."""
+        text, injected = without_injected_instructions(strip_invisible_characters(text).strip())
+        return text, injected, detect_language(text)
+
     def route(self, text: str, *, k: int = 5) -> Routing:
         """Decide for one buyer text (the unanswered messages joined)."""
-        text, injected = without_injected_instructions(strip_invisible_characters(text).strip())
-        language = detect_language(text)
+        text, injected, language = self.read_text(text)
         retrieval = self.retriever.retrieve(
             text, k=k, has_order=bool(find_order_ids(text)), language=language
         )

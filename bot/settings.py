@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     worker_in_process: bool = True
     worker_poll_seconds: float = 0.5
     worker_max_attempts: int = 5
+    # With a backlog, a worker claims up to this many conversations and embeds their texts
+    # in one model call (1: one at a time).
+    worker_batch_size: int = Field(default=4, ge=1, le=32)
     # A claim is held this long unless its worker's heartbeat renews it (every
     # ``worker_heartbeat_seconds``; None: a third of the lease), so a dead worker's job is
     # retaken within the lease. 25 s: with the poll interval, within 30 s of a kill.

@@ -45,6 +45,7 @@ def worker_command(
     worker = DraftingWorker(
         workflow=services.workflow, poll_seconds=settings.worker_poll_seconds,
         heartbeat_seconds=settings.worker_heartbeat_seconds,
+        batch_size=settings.worker_batch_size,
     )
 
     def _stop(*_: Any) -> None:

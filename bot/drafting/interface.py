@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.facts import CheckResult, DraftReply
 
@@ -47,4 +47,17 @@ class Drafter(Protocol):
         self, text: str, *, draft: DraftReply, buyer_messages: Sequence[str]
     ) -> list[CheckResult]:
         """Run the reply checks again on an agent's edited text of ``draft``."""
+        ...
+
+
+@runtime_checkable
+class PreparesBatches(Protocol):
+    """A drafter that can do part of several drafts' work at once (the worker's backlog)."""
+
+    def prepare(self, requests: Sequence[DraftRequest]) -> int:
+        """Work done ahead for ``requests`` (e.g. their embeddings in one model call)."""
+        ...
+
+    def discard_prepared(self) -> None:
+        """Drop what :meth:`prepare` made and no draft used."""
         ...

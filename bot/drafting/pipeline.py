@@ -62,6 +62,16 @@ TOPIC_FOR_POLICY_PROBABILITY = 0.5
 _CATCH_ALL = re.compile(r"good to know|tips|more|other|notes?|faq", re.I)
 
 
+def _buyer_text(request: DraftRequest) -> str:
+    """The unanswered buyer messages as one text."""
+    return "\n".join(m.strip() for m in request.buyer_messages if m.strip())
+
+
+def _question_segments(text: str) -> list[str]:
+    """The parts of a message that may each be a question of its own."""
+    return [s.strip() for s in _QUESTION_BREAK.split(text) if len(s.split()) >= 3]
+
+
 def _is_question(segment: str) -> bool:
     return segment.rstrip().endswith("?") or bool(
         re.match(r"(can|could|do|does|did|is|are|will|would|how|what|when|where|why|which)\b",
@@ -143,8 +153,23 @@ class DraftingPipeline:
     def retriever(self) -> HybridRetriever:
         return self.router.retriever
 
+    def prepare(self, requests: Sequence[DraftRequest]) -> int:
+        """Embed, in one model call, what drafting ``requests`` will embed (a worker with
+        a backlog calls this before drafting them one by one); returns the texts embedded."""
+        texts: list[str] = []
+        for request in requests:
+            text, _, language = self.router.read_text(_buyer_text(request))
+            texts += self.retriever.query_texts(text, language)
+            segments = _question_segments(text)
+            if len(segments) >= 2:
+                texts += segments[: MAX_QUESTIONS_ANSWERED + 1]
+        return self.retriever.prefetch(texts)
+
+    def discard_prepared(self) -> None:
+        self.retriever.discard_prefetched()
+
     def draft(self, request: DraftRequest) -> DraftReply:
-        text = "\n".join(m.strip() for m in request.buyer_messages if m.strip())
+        text = _buyer_text(request)
         routing = self.router.route(text, k=self.config.retrieval_top_k)
         u = routing.understanding
         # What the buyer asked, without any text addressed to a model.
@@ -287,7 +312,7 @@ class DraftingPipeline:
         parts = [AnswerPart(
             chunks=self._answering_chunks(top, routing.retrieval.embedding, text, language)
         )]
-        segments = [s.strip() for s in _QUESTION_BREAK.split(text) if len(s.split()) >= 3]
+        segments = _question_segments(text)
         if len(segments) < 2:
             return parts, []
         # A segment is covered by an article already answered when that article is among its

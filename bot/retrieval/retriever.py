@@ -26,6 +26,7 @@ import numpy.typing as npt
 from bot.retrieval.calibration import CALIBRATION_KEY, Calibration
 from bot.retrieval.items import ItemVocabulary
 from bot.retrieval.off_topic import OffTopicProbes
+from bot.retrieval.prefetch import PrefetchedVectors
 from bot.understanding.signals import ORDER_ID
 from ingest.bm25 import Bm25Index
 from ingest.embedder import Embedder, Vectors
@@ -160,6 +161,7 @@ class HybridRetriever:
         self._generation: str | None = None
         self._checked_at = -math.inf
         self._off_topic = OffTopicProbes(embedder)
+        self._prefetched = PrefetchedVectors(embedder)
         self._oos_column = (
             topic_model.classes.index("out_of_scope")
             if topic_model is not None and "out_of_scope" in topic_model.classes
@@ -394,11 +396,30 @@ class HybridRetriever:
         return self._item_vocabulary().names
 
     def embed_query(self, text: str) -> Vectors:
-        vector: Vectors = self._embedder.embed([text])[0]
+        vector: Vectors = self._prefetched.embed([text])[0]
         return vector
 
     def embed_many(self, texts: list[str]) -> Vectors:
-        return self._embedder.embed(texts)
+        return self._prefetched.embed(texts)
+
+    def query_texts(self, text: str, language: str | None = None) -> list[str]:
+        """The texts :meth:`retrieve` embeds for ``text`` (for :meth:`prefetch`): the
+        message, and its reading with the seller's product names masked when it names one."""
+        if self._searches_translations(language):
+            # An order id says nothing of the topic, and to the English-trained model a
+            # long digit string outweighs the few words of a short message in another
+            # language (it pulled "return the kettle from 112-…" to unrelated articles).
+            text = " ".join(ORDER_ID.sub(" ", text).split()) or text
+        masked_text = self.items_masked(text)
+        return [text] if masked_text == text else [text, masked_text]
+
+    def prefetch(self, texts: list[str]) -> int:
+        """Embed texts that queries will embed soon, in one model call (see
+        :mod:`bot.retrieval.prefetch`); returns how many were embedded."""
+        return self._prefetched.prefetch(texts)
+
+    def discard_prefetched(self) -> None:
+        self._prefetched.discard()
 
     def retrieve(
         self,
@@ -419,12 +440,11 @@ class HybridRetriever:
         again without its own chunk).
         """
         self._maybe_refresh()
-        if embedding is None and self._searches_translations(language):
-            # An order id says nothing of the topic, and to the English-trained model a
-            # long digit string outweighs the few words of a short message in another
-            # language (it pulled "return the kettle from 112-…" to unrelated articles).
-            text = " ".join(ORDER_ID.sub(" ", text).split()) or text
-        masked_text = self.items_masked(text)
+        if embedding is None:
+            text, *rest = self.query_texts(text, language)
+            masked_text = rest[0] if rest else text
+        else:
+            masked_text = self.items_masked(text)
         masked_vector: Vectors | None = None
         if embedding is not None:
             vector = embedding

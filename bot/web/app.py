@@ -78,7 +78,8 @@ def start_background(services: Services, settings: Settings) -> DraftingWorker |
         return None
     # Embedded (SQLite) means one worker: claims left in the database are from a dead run.
     services.workflow.resume_after_restart(release_all_claims=not on_postgres)
-    worker = DraftingWorker(workflow=services.workflow, poll_seconds=settings.worker_poll_seconds)
+    worker = DraftingWorker(workflow=services.workflow, poll_seconds=settings.worker_poll_seconds,
+                            batch_size=settings.worker_batch_size)
     worker.start()
     return worker
 
