@@ -214,6 +214,10 @@ def _shipped_by_marketplace(order: OrderFacts | None) -> bool:
 _DATE = re.compile(r"\b\d{1,2}\.? (?:de )?\w+ (?:de )?\d{4}\b|\d{4}年\d{1,2}月\d{1,2}日")
 
 
+# Verdicts that only state the order's state (nothing the buyer asked for is refused).
+_SETTLED_RULES = frozenset({"cancel.already_canceled", "cancel.unfulfillable"})
+
+
 def _fit_verdicts(verdicts: Sequence[PolicyVerdict], budget: int,
                   text_of: Callable[[PolicyVerdict], str] = lambda v: v.text) -> list[str]:
     """Verdict sentences (each stated once) that fit the budget; the rest are left to the agent."""
@@ -296,12 +300,17 @@ class OfflineComposer:
         facts: list[str] = []
         if data.unknown_order_id:
             facts.append(w["handoff"]["unknown_order"].format(order_id=data.unknown_order_id))
-        if data.order is not None:
+        # "Already canceled" states where the order is, not a "no" to what was asked: the
+        # order sentence would say it twice, and the article (what happens to the pending
+        # charge) still answers.
+        settled = [v for v in data.verdicts if v.rule_ids and set(v.rule_ids) <= _SETTLED_RULES]
+        verdicts_in_play = [v for v in data.verdicts if v not in settled]
+        if data.order is not None and not settled:
             facts.append(
                 _order_sentence(data.order) if english
                 else _order_sentence_in(data.order, w, data.language)
             )
-        refused = any(not v.eligible for v in data.verdicts)
+        refused = any(not v.eligible for v in verdicts_in_play)
         by_marketplace = any(v.handled_by == "marketplace" for v in data.verdicts)
         # A late or lost parcel Amazon shipped is Amazon's to trace or replace (DOMAIN.md):
         # say so, and don't quote our own "we'll send a replacement" next to it.
@@ -316,7 +325,7 @@ class OfflineComposer:
         ]
         # "Tell us what's wrong" follows a refused return, not an order that shipped before
         # it could be canceled (it can still be returned: the person offer closes).
-        problem_refused = any(not v.eligible and v.kind != "cancel" for v in data.verdicts)
+        problem_refused = any(not v.eligible and v.kind != "cancel" for v in verdicts_in_play)
         closing = [
             self._closing_line(data, refused=problem_refused, by_marketplace=by_marketplace)
         ]

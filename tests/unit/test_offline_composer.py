@@ -228,3 +228,17 @@ def test_a_return_date_the_cancel_verdict_gave_is_not_stated_twice() -> None:
     text = compose(order=shipped, buyer_text="can i still cancel?", order_id_given=True,
                    policy_question="cancel_order", verdicts=[cancel, other_day])
     assert "15 January 2027" in text and "31 January 2027" in text
+
+
+def test_an_order_already_canceled_is_said_once_and_the_article_still_answers() -> None:
+    canceled = KETTLE.model_copy(update={"status": "canceled", "delivered_at": None})
+    settled = PolicyVerdict(kind="cancel", eligible=False, rule_ids=["cancel.already_canceled"],
+                            text=f"Order {KETTLE.order_id} is already canceled, so there is "
+                                 "nothing more to do.")
+    charge = chunk("Any pending charge on your card drops off within a few days.", number=1)
+    text = compose(order=canceled, buyer_text="it got cancelled but i still see the charge",
+                   order_id_given=True, policy_question="cancel_order", verdicts=[settled],
+                   answers=[AnswerPart(chunks=[charge])])
+    assert text.count(KETTLE.order_id) == 1
+    assert "pending charge on your card drops off" in text
+    assert "what's wrong" not in text
