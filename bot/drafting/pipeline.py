@@ -162,7 +162,9 @@ class DraftingPipeline:
             texts += self.retriever.query_texts(text, language)
             segments = _question_segments(text)
             if len(segments) >= 2:
-                texts += segments[: MAX_QUESTIONS_ANSWERED + 1]
+                for segment in segments[: MAX_QUESTIONS_ANSWERED + 1]:
+                    # Each question is read as it is and with product names masked.
+                    texts += [segment, self.retriever.items_masked(segment)]
         return self.retriever.prefetch(texts)
 
     def discard_prepared(self) -> None:
