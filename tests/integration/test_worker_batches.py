@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.conversations.models import Draft
+from bot.orders.files import import_orders_file
 from bot.services import Services, build_services
 from bot.worker import DraftingWorker
-from bot.orders.files import import_orders_file
 from ingest.pipeline import ingest_paths
 from tests.conftest import REPO_ROOT
 from tests.fakes import FakeEmbedder, InMemoryIndex
