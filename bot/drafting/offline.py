@@ -216,6 +216,9 @@ _DATE = re.compile(r"\b\d{1,2}\.? (?:de )?\w+ (?:de )?\d{4}\b|\d{4}年\d{1,2}月
 
 # Verdicts that only state the order's state (nothing the buyer asked for is refused).
 _SETTLED_RULES = frozenset({"cancel.already_canceled", "cancel.unfulfillable"})
+_KNOWS_CANCELED = re.compile(
+    r"\b(got|was|were|been|is|are|already|it's|its)\s+(cancell?ed|canceled)\b", re.I
+)
 
 
 def _fit_verdicts(verdicts: Sequence[PolicyVerdict], budget: int,
@@ -304,7 +307,10 @@ class OfflineComposer:
         # order sentence would say it twice, and the article (what happens to the pending
         # charge) still answers.
         settled = [v for v in data.verdicts if v.rule_ids and set(v.rule_ids) <= _SETTLED_RULES]
-        verdicts_in_play = [v for v in data.verdicts if v not in settled]
+        # Asked to cancel, the verdict is the whole answer; told it was canceled ("got
+        # cancelled but the charge is still there"), the buyer asks something else.
+        verdicts_in_play = [v for v in data.verdicts
+                            if v not in settled or not _KNOWS_CANCELED.search(data.buyer_text)]
         if data.order is not None and not settled:
             facts.append(
                 _order_sentence(data.order) if english
@@ -354,6 +360,8 @@ class OfflineComposer:
             answer, used = self._answer(data.answers, budget=budget)
             if data.order is not None or data.order_id_given:
                 answer = _without_asking_for_order_number(answer)
+            if english and any(v.eligible and v.kind in _TIMED_KINDS for v in data.verdicts):
+                answer = _without_general_timing(answer)
         kb_paragraphs = _paragraph_sources(answer, used)
         untranslated: list[str] = []
         if answer.strip() and foreign:
@@ -480,6 +488,32 @@ def _without_asking_for_order_number(answer: str) -> str:
             sentences = re.split(r"(?<=[.!?])\s+", line)
             lines.append(" ".join(s for s in sentences if not _ASKS_FOR_ORDER_NUMBER.search(s)))
     return "\n".join(lines).strip()
+
+
+# Verdicts that give this order's own return deadline and refund timing.
+_TIMED_KINDS = frozenset({"return", "refund"})
+# "within 30 days of delivery", "within 2 business days": the general rule's timing.
+_GENERAL_TIMING = re.compile(r"\bwithin \d+ (business |working |calendar )?days?\b", re.I)
+
+
+def _without_general_timing(answer: str) -> str:
+    """Drop quoted prose sentences that state the general return or refund timing: the
+    verdicts above give this order's own dates ("until 31 January 2027"), and "within 30
+    days of delivery" next to them reads as a second, different deadline. Lists stay."""
+    paragraphs = []
+    for paragraph in answer.split("\n\n"):
+        lines = []
+        for line in paragraph.split("\n"):
+            if re.match(r"\s*(- |\d+\. )", line) or not _GENERAL_TIMING.search(line):
+                lines.append(line)
+                continue
+            sentences = re.split(r"(?<=[.!?])\s+", line)
+            kept = " ".join(s for s in sentences if not _GENERAL_TIMING.search(s))
+            if kept.strip():
+                lines.append(kept)
+        if any(line.strip() for line in lines):
+            paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs).strip()
 
 
 _RESOLVED = re.compile(r"\b(worked out|all good|sorted|(it |has |finally )?(arrived|came|turned up)"

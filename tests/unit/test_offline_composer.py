@@ -242,3 +242,34 @@ def test_an_order_already_canceled_is_said_once_and_the_article_still_answers() 
     assert text.count(KETTLE.order_id) == 1
     assert "pending charge on your card drops off" in text
     assert "what's wrong" not in text
+
+
+def test_the_general_return_timing_is_left_out_next_to_this_orders_own_dates() -> None:
+    returnable = PolicyVerdict(kind="return", eligible=True, rule_ids=["return.holiday_window"],
+                               text="Your kettle can be returned until 31 January 2027.")
+    how = chunk("You can start a return from Your Orders within 30 days of delivery. Once the "
+                "item reaches us, we refund you within 2 business days.", number=1)
+    steps = chunk("1. Go to Your Orders.\n2. Choose Return or replace items.",
+                  heading="Steps", number=2)
+    text = compose(order=KETTLE, buyer_text="how do i send the kettle back?", order_id_given=True,
+                   policy_question="return_item", verdicts=[returnable],
+                   answers=[AnswerPart(chunks=[how, steps])])
+    assert "31 January 2027" in text and "Choose Return or replace items" in text
+    assert "within 30 days" not in text and "within 2 business days" not in text
+    # Without an order's own dates, the general rule is the answer and stays.
+    text = compose(buyer_text="how do i send the kettle back?", policy_question="return_item",
+                   answers=[AnswerPart(chunks=[how, steps])])
+    assert "within 30 days of delivery" in text
+
+
+def test_asked_to_cancel_an_order_already_canceled_the_verdict_is_the_answer() -> None:
+    canceled = KETTLE.model_copy(update={"status": "canceled", "delivered_at": None})
+    settled = PolicyVerdict(kind="cancel", eligible=False, rule_ids=["cancel.already_canceled"],
+                            text=f"Order {KETTLE.order_id} is already canceled, so there is "
+                                 "nothing more to do.")
+    steps = chunk("Choose Cancel items in Your Orders before it ships.", number=1)
+    text = compose(order=canceled, buyer_text="cancel it please", order_id_given=True,
+                   policy_question="cancel_order", verdicts=[settled],
+                   answers=[AnswerPart(chunks=[steps])])
+    assert "already canceled" in text and "Cancel items" not in text
+    assert text.count(KETTLE.order_id) == 1
