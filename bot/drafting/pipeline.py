@@ -80,6 +80,20 @@ def _question_segments(text: str) -> list[str]:
     return [s.strip() for s in _QUESTION_BREAK.split(text) if len(s.split()) >= 3]
 
 
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)?(?:\s*(?:-|–|to)\s*\d+)?")
+
+
+def _repeats(opening: str, section: str) -> bool:
+    """Whether ``section`` mostly says again what the opening says: its figures (two or
+    more) are all in the opening ("Standard: 3–5 business days" under "standard delivery takes
+    3–5 business days"), and so is a good part of its subject words."""
+    figures = set(_FIGURE.findall(section))
+    if len(figures) < 2 or not figures <= set(_FIGURE.findall(opening)):
+        return False
+    words = content_stems(section)
+    return len(words & content_stems(opening)) >= 0.3 * len(words)
+
+
 def _is_question(segment: str) -> bool:
     return segment.rstrip().endswith("?") or bool(
         re.match(r"(can|could|do|does|did|is|are|will|would|how|what|when|where|why|which)\b",
@@ -409,6 +423,8 @@ class DraftingPipeline:
         ])
         best = int(np.argmax(scores - margins))
         if best == 0 or scores[best] < scores[0] + margins[best]:
+            return [sections[0]]
+        if _repeats(sections[0].text, sections[best].text):
             return [sections[0]]
         return [sections[0], sections[best]]
 

@@ -273,3 +273,15 @@ def test_asked_to_cancel_an_order_already_canceled_the_verdict_is_the_answer() -
                    answers=[AnswerPart(chunks=[steps])])
     assert "already canceled" in text and "Cancel items" not in text
     assert text.count(KETTLE.order_id) == 1
+
+
+def test_a_section_that_repeats_the_openings_figures_is_not_quoted_again() -> None:
+    from bot.drafting.pipeline import _repeats
+
+    opening = ("We ship every order within 1 business day. After that, standard delivery takes "
+               "3–5 business days and expedited takes 2 business days.")
+    by_speed = "- Standard: 3–5 business days after shipping.\n- Expedited: 2 business days."
+    extra_time = "- Alaska and Hawaii usually take 2 to 4 extra days."
+    assert _repeats(opening, by_speed)
+    assert not _repeats(opening, extra_time)
+    assert not _repeats(opening, "- Use the filter at the top to pick the year of the order.")

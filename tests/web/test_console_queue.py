@@ -161,7 +161,8 @@ def test_two_agents_see_each_other_and_claims(
         assert "Ana is viewing" in lead_page
         state = lead.post(f"/console/drafts/{draft_id}/presence",
                           headers={"X-CSRF-Token": csrf_token_in(lead_page)}).json()
-        assert state == {"viewers": ["Ana"], "assignee": None, "assigned_to_me": False}
+        assert state == {"viewers": ["Ana"], "assignee": None, "assigned_to_me": False,
+                         "status": "pending_review"}
 
         claimed = console.post(
             f"/console/conversations/{conversation_id}/assign",
