@@ -224,8 +224,9 @@ def _marketplace_fulfilled(order: OrderFacts, topic: str) -> PolicyVerdict:
         handled_by="marketplace",
         text=(
             f"Order {order.order_id} was fulfilled by Amazon, so Amazon handles its returns "
-            "and refunds: choose Return or replace items for it under Your Orders, and Amazon "
-            "will send the refund once the item is back with them."
+            "and refunds: if it isn't on its way back yet, choose Return or replace items for "
+            "it under Your Orders. Amazon sends the refund once the item is back with them, "
+            "and the order in Your Orders shows where the return and refund stand."
         ),
     )
 
