@@ -479,15 +479,7 @@ _ASKS_FOR_ORDER_NUMBER = re.compile(
 
 def _without_asking_for_order_number(answer: str) -> str:
     """Drop quoted sentences and list items that ask for the order number: the buyer gave it."""
-    lines = []
-    for line in answer.split("\n"):
-        if not _ASKS_FOR_ORDER_NUMBER.search(line):
-            lines.append(line)
-        elif not re.match(r"\s*(- |\d+\. )", line):
-            # In a paragraph, only the asking sentence goes; a list item goes whole.
-            sentences = re.split(r"(?<=[.!?])\s+", line)
-            lines.append(" ".join(s for s in sentences if not _ASKS_FOR_ORDER_NUMBER.search(s)))
-    return "\n".join(lines).strip()
+    return _without_sentences(answer, _ASKS_FOR_ORDER_NUMBER, keep_list_items=False)
 
 
 # Verdicts that give this order's own return deadline and refund timing.
@@ -500,16 +492,24 @@ def _without_general_timing(answer: str) -> str:
     """Drop quoted prose sentences that state the general return or refund timing: the
     verdicts above give this order's own dates ("until 31 January 2027"), and "within 30
     days of delivery" next to them reads as a second, different deadline. Lists stay."""
+    return _without_sentences(answer, _GENERAL_TIMING, keep_list_items=True)
+
+
+def _without_sentences(answer: str, pattern: re.Pattern[str], *, keep_list_items: bool) -> str:
+    """``answer`` without the prose sentences ``pattern`` finds (a list item it finds goes
+    whole, or stays with ``keep_list_items``); paragraphs left empty go too."""
     paragraphs = []
     for paragraph in answer.split("\n\n"):
         lines = []
         for line in paragraph.split("\n"):
-            if re.match(r"\s*(- |\d+\. )", line) or not _GENERAL_TIMING.search(line):
+            if not pattern.search(line):
                 lines.append(line)
-                continue
-            sentences = re.split(r"(?<=[.!?])\s+", line)
-            kept = " ".join(s for s in sentences if not _GENERAL_TIMING.search(s))
-            if kept.strip():
+            elif re.match(r"\s*(- |\d+\. )", line):
+                if keep_list_items:
+                    lines.append(line)
+            elif kept := " ".join(
+                s for s in re.split(r"(?<=[.!?])\s+", line) if not pattern.search(s)
+            ):
                 lines.append(kept)
         if any(line.strip() for line in lines):
             paragraphs.append("\n".join(lines))

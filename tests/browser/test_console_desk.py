@@ -160,13 +160,19 @@ def test_german_draft_found_by_filter_claimed_and_approved_by_keyboard(
     context.close()
 
 
+def _maria_asking_where_her_parcel_is(workflow: Any) -> tuple[str, Any]:
+    """A conversation and its pending draft."""
+    conversation = _conversation(workflow, "Maria Lopez", ["Where is my parcel?"])
+    (draft,) = wait_for(lambda: workflow.list_drafts(), timeout=30)
+    return conversation, draft
+
+
 def test_two_agents_and_the_buyer_writing_again_while_one_edits(
     live_server: Any, browser: Browser
 ) -> None:
     services = live_server.services
     workflow = services.workflow
-    conversation = _conversation(workflow, "Maria Lopez", ["Where is my parcel?"])
-    (draft,) = wait_for(lambda: workflow.list_drafts(), timeout=30)
+    conversation, draft = _maria_asking_where_her_parcel_is(workflow)
     ana_context, ana = _signed_in(browser, live_server.url, _agent(services, "ana@example.com"))
     expect(ana.locator("article.draft")).to_have_attribute("data-draft-id", str(draft.id))
     ben_context, ben = _signed_in(browser, live_server.url, _agent(services, "ben@example.com"))
@@ -203,8 +209,7 @@ def test_a_buyer_message_that_lands_before_the_event_stream_opens_still_shows_th
     # in between has no event left to deliver; the page asks for its status when it opens.
     services = live_server.services
     workflow = services.workflow
-    conversation = _conversation(workflow, "Maria Lopez", ["Where is my parcel?"])
-    (draft,) = wait_for(lambda: workflow.list_drafts(), timeout=30)
+    conversation, draft = _maria_asking_where_her_parcel_is(workflow)
     context, page = _signed_in(browser, live_server.url, _agent(services, "cy@example.com"))
     held: list[Route] = []
     page.route("**/api/v1/events", lambda route: held.append(route))  # held until released

@@ -230,14 +230,17 @@ def test_a_return_date_the_cancel_verdict_gave_is_not_stated_twice() -> None:
     assert "15 January 2027" in text and "31 January 2027" in text
 
 
+CANCELED = KETTLE.model_copy(update={"status": "canceled", "delivered_at": None})
+ALREADY_CANCELED = PolicyVerdict(
+    kind="cancel", eligible=False, rule_ids=["cancel.already_canceled"],
+    text=f"Order {KETTLE.order_id} is already canceled, so there is nothing more to do.",
+)
+
+
 def test_an_order_already_canceled_is_said_once_and_the_article_still_answers() -> None:
-    canceled = KETTLE.model_copy(update={"status": "canceled", "delivered_at": None})
-    settled = PolicyVerdict(kind="cancel", eligible=False, rule_ids=["cancel.already_canceled"],
-                            text=f"Order {KETTLE.order_id} is already canceled, so there is "
-                                 "nothing more to do.")
     charge = chunk("Any pending charge on your card drops off within a few days.", number=1)
-    text = compose(order=canceled, buyer_text="it got cancelled but i still see the charge",
-                   order_id_given=True, policy_question="cancel_order", verdicts=[settled],
+    text = compose(order=CANCELED, buyer_text="it got cancelled but i still see the charge",
+                   order_id_given=True, policy_question="cancel_order", verdicts=[ALREADY_CANCELED],
                    answers=[AnswerPart(chunks=[charge])])
     assert text.count(KETTLE.order_id) == 1
     assert "pending charge on your card drops off" in text
@@ -263,13 +266,9 @@ def test_the_general_return_timing_is_left_out_next_to_this_orders_own_dates() -
 
 
 def test_asked_to_cancel_an_order_already_canceled_the_verdict_is_the_answer() -> None:
-    canceled = KETTLE.model_copy(update={"status": "canceled", "delivered_at": None})
-    settled = PolicyVerdict(kind="cancel", eligible=False, rule_ids=["cancel.already_canceled"],
-                            text=f"Order {KETTLE.order_id} is already canceled, so there is "
-                                 "nothing more to do.")
     steps = chunk("Choose Cancel items in Your Orders before it ships.", number=1)
-    text = compose(order=canceled, buyer_text="cancel it please", order_id_given=True,
-                   policy_question="cancel_order", verdicts=[settled],
+    text = compose(order=CANCELED, buyer_text="cancel it please", order_id_given=True,
+                   policy_question="cancel_order", verdicts=[ALREADY_CANCELED],
                    answers=[AnswerPart(chunks=[steps])])
     assert "already canceled" in text and "Cancel items" not in text
     assert text.count(KETTLE.order_id) == 1
